@@ -1,0 +1,43 @@
+/**
+ * One Vite config for the demo build and for Vitest. Tests run in two projects:
+ * `node` (pure core, server) and `browser` (real Chromium through Playwright, for
+ * IndexedDB, workers and WebCrypto). Files named `*.browser.test.ts` run in the browser.
+ */
+import { playwright } from '@vitest/browser-playwright'
+import { defineConfig } from 'vitest/config'
+import { CHROMIUM_ARGS, chromiumPath } from './scripts/find-chromium.mjs'
+
+const browserFiles = ['{src,worker}/**/*.browser.test.ts']
+
+export default defineConfig({
+  worker: { format: 'es' },
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['{src,worker,server,bench,scripts}/**/*.test.ts'],
+          exclude: browserFiles,
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: browserFiles,
+          testTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+})

@@ -1,0 +1,136 @@
+/**
+ * Operations (PROTOCOL.md §3): one signed, content-addressed change to one record.
+ * Here: the types, building and signing, and the shape check (`malformed`) and id
+ * check (`bad_id`) of validation. `validate.ts` runs the whole order.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { fromBase64url, fromHex, isLowerHex, toBase64url, toHex, utf8, utf8Length } from './bytes.ts'
+import type { Ed25519Signer } from './ed25519.ts'
+import { fail, ok, type Result } from './errors.ts'
+import { canonicalJson, isPlainObject, isWellFormed, type JsonObject, jsonProblem } from './json.ts'
+import { isName } from './schema.ts'
+import { isHlc } from './uhlc.ts'
+
+export type Action = 'create' | 'update' | 'delete'
+
+/** An op before it is addressed and signed. */
+export interface UnsignedOp {
+  space: string
+  collection: string
+  record: string
+  action: Action
+  /** Present for create and update, absent for delete. */
+  fields?: JsonObject
+  hlc: string
+  /** The author device's Ed25519 public key, base64url. */
+  author: string
+}
+
+/** A complete op as it travels and is stored. */
+export interface Op extends UnsignedOp {
+  /** Hex SHA-256 of the canonical JSON of the op without id and sig. */
+  id: string
+  /** Base64url Ed25519 signature by `author` over the 32 bytes of `id`. */
+  sig: string
+}
+
+export interface OpLimits {
+  /** Longest space, collection and record name, in code points. Default 256. */
+  maxNameLength: number
+  /** Largest canonical op without id and sig, in UTF-8 bytes. Default 65,536. */
+  maxOpBytes: number
+}
+
+export const DEFAULT_OP_LIMITS: Readonly<OpLimits> = Object.freeze({ maxNameLength: 256, maxOpBytes: 65_536 })
+
+const ACTIONS: readonly string[] = ['create', 'update', 'delete']
+const OP_KEYS = new Set(['space', 'collection', 'record', 'action', 'fields', 'hlc', 'author', 'id', 'sig'])
+
+/** The canonical JSON of the op without `id` and `sig`: what the id hashes. */
+export function canonicalOp(op: UnsignedOp): string {
+  const { id: _id, sig: _sig, ...content } = op as Op
+  return canonicalJson(content)
+}
+
+/** The op's id: hex SHA-256 of its canonical JSON. */
+export function computeOpId(op: UnsignedOp): string {
+  return toHex(sha256(utf8(canonicalOp(op))))
+}
+
+/** Addresses and signs an op. */
+export async function signOp(op: UnsignedOp, signer: Ed25519Signer): Promise<Op> {
+  const canonical = canonicalOp(op)
+  const idBytes = sha256(utf8(canonical))
+  const sig = toBase64url(await signer.sign(idBytes))
+  const { space, collection, record, action, fields, hlc, author } = op
+  const signed: Op = { space, collection, record, action, hlc, author, id: toHex(idBytes), sig }
+  if (fields !== undefined) signed.fields = fields
+  return signed
+}
+
+/** An op that passed the shape check, with what later checks need. */
+export interface InspectedOp {
+  op: Op
+  canonical: string
+  authorKey: Uint8Array
+  signature: Uint8Array
+}
+
+/**
+ * Validation step 1 (`malformed`): keys, types, names, hlc form, encodings, limits.
+ * Works on a parsed value; text must go through `parseJsonStrict` first.
+ */
+export function inspectOp(value: unknown, limits: OpLimits = DEFAULT_OP_LIMITS): Result<InspectedOp> {
+  if (!isPlainObject(value)) return fail('malformed', 'an op is a JSON object')
+  for (const key of Object.keys(value)) {
+    if (!OP_KEYS.has(key)) return fail('malformed', `unknown key ${JSON.stringify(key)}`)
+  }
+  const { space, collection, record, action, fields, hlc, author, id, sig } = value
+  for (const [name, v] of [
+    ['space', space],
+    ['collection', collection],
+    ['record', record],
+  ] as const) {
+    if (!isName(v, limits.maxNameLength) || !isWellFormed(v)) {
+      return fail('malformed', `${name} must be a string of 1 to ${limits.maxNameLength} characters`)
+    }
+  }
+  if (typeof action !== 'string' || !ACTIONS.includes(action)) {
+    return fail('malformed', 'action must be create, update or delete')
+  }
+  if (action === 'delete') {
+    if (fields !== undefined) return fail('malformed', 'a delete has no fields')
+  } else {
+    if (!isPlainObject(fields)) return fail('malformed', `a ${action} has a fields object`)
+    const problem = jsonProblem(fields)
+    if (problem) return fail('malformed', `fields: ${problem}`)
+  }
+  if (!isHlc(hlc)) return fail('malformed', 'hlc is not a valid UHLC timestamp')
+  const authorKey = typeof author === 'string' ? fromBase64url(author) : undefined
+  if (authorKey?.length !== 32) return fail('malformed', 'author must be 32 bytes in canonical base64url')
+  if (!isLowerHex(id, 64)) return fail('malformed', 'id must be 64 lower-case hex digits')
+  const signature = typeof sig === 'string' ? fromBase64url(sig) : undefined
+  if (signature?.length !== 64) return fail('malformed', 'sig must be 64 bytes in canonical base64url')
+  const op = value as unknown as Op
+  const canonical = canonicalOp(op)
+  if (utf8Length(canonical) > limits.maxOpBytes) {
+    return fail('malformed', `op is larger than ${limits.maxOpBytes} bytes`)
+  }
+  return ok({ op, canonical, authorKey, signature })
+}
+
+/** Validation step 2 (`bad_id`); returns the id's 32 bytes, which the signature covers. */
+export function checkOpId(inspected: InspectedOp): Result<Uint8Array> {
+  const digest = sha256(utf8(inspected.canonical))
+  const claimed = fromHex(inspected.op.id)!
+  for (let i = 0; i < 32; i++) {
+    if (digest[i] !== claimed[i]) return fail('bad_id', 'id is not the hash of the op')
+  }
+  return ok(digest)
+}
+
+/** Orders ops by hlc, ties by id (§4): the order every merge rule uses. */
+export function compareOps(a: { hlc: string; id: string }, b: { hlc: string; id: string }): number {
+  if (a.hlc !== b.hlc) return a.hlc < b.hlc ? -1 : 1
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+}

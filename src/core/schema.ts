@@ -56,7 +56,6 @@ export function normalizeDescriptor(input: unknown): Result<Descriptor> {
   }
   const { name, crdt, onConflict, owned, fields } = input
   if (!isName(name)) return fail('malformed', 'descriptor name must be a string of 1 to 256 characters')
-  if (name.startsWith('_')) return fail('schema_conflict', `collection ${name}: names starting with _ are the system's`)
   if (typeof crdt !== 'string' || !CRDTS.includes(crdt)) return fail('malformed', `collection ${name}: unknown crdt`)
   if (owned !== undefined && typeof owned !== 'boolean') return fail('malformed', `collection ${name}: owned is a boolean`)
   const descriptor: Descriptor = { name, crdt: crdt as Crdt, owned: owned ?? false }
@@ -102,6 +101,7 @@ export function descriptorOf(schema: Schema, collection: string): Descriptor | u
 export function extendSchema(schema: Schema, descriptors: Iterable<Descriptor>): Result<Schema> {
   const next = new Map(schema)
   for (const d of descriptors) {
+    if (d.name.startsWith('_')) return fail('schema_conflict', `collection ${d.name}: names starting with _ are the system's`)
     const old = next.get(d.name)
     if (old) {
       const conflict = incompatibility(old, d)

@@ -80,7 +80,7 @@ export function instanceId(random16: Uint8Array): string {
   return hex === ZERO_ID ? `${ZERO_ID.slice(1)}1` : hex
 }
 
-/** Milliseconds (as from `Date.now()` or `performance.timeOrigin + now()`) to ns. */
+/** Milliseconds since the epoch (as a wall clock gives them, fractions included) to ns. */
 export function msToNs(ms: number): bigint {
   const whole = Math.floor(ms)
   return BigInt(whole) * NS_PER_MS + BigInt(Math.round((ms - whole) * 1e6))

@@ -4,7 +4,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { toHex, utf8 } from './bytes.ts'
-import { fail, ok, type Result } from './errors.ts'
+import { type ErrorInfo, fail, ok, type Result } from './errors.ts'
 import { canonicalJson, isPlainObject } from './json.ts'
 
 export type Crdt = 'lww' | 'gset' | 'lwwset'
@@ -161,24 +161,34 @@ export interface SchemaCheckedOp {
  */
 export function checkOpSchema(op: SchemaCheckedOp, schema: Schema): Result<Descriptor> {
   const d = descriptorOf(schema, op.collection)
-  if (!d) return fail('unknown_collection', `no collection ${JSON.stringify(op.collection)} in this space`)
+  if (!d) return { ok: false, error: unknownCollection(op.collection) }
+  const problem = opProblem(op, d)
+  return problem ? { ok: false, error: problem } : ok(d)
+}
+
+export function unknownCollection(name: string): ErrorInfo {
+  return { code: 'unknown_collection', message: `no collection ${JSON.stringify(name)} in this space` }
+}
+
+/** The schema problem of an op in a known collection, if any (allocates nothing when none). */
+export function opProblem(op: SchemaCheckedOp, d: Descriptor): ErrorInfo | undefined {
   if (d.crdt === 'gset' && op.action !== 'create') {
-    return fail('bad_action', `${d.name} is a grow-only set: only create`)
+    return { code: 'bad_action', message: `${d.name} is a grow-only set: only create` }
   }
   if (d.crdt === 'lwwset' && op.action === 'update') {
-    return fail('bad_action', `${d.name} is a last-writer-wins set: create or delete`)
+    return { code: 'bad_action', message: `${d.name} is a last-writer-wins set: create or delete` }
   }
   if (d.fields && op.fields) {
     for (const [field, value] of Object.entries(op.fields)) {
       const type = d.fields[field]
-      if (!type) return fail('bad_field', `${d.name} has no field ${JSON.stringify(field)}`)
-      if (!fieldTypeMatches(type, value)) return fail('bad_field', `${d.name}.${field} must be a ${type}`)
+      if (!type) return { code: 'bad_field', message: `${d.name} has no field ${JSON.stringify(field)}` }
+      if (!fieldTypeMatches(type, value)) return { code: 'bad_field', message: `${d.name}.${field} must be a ${type}` }
     }
   }
   if (d.owned && !isOwnedBy(op.record, op.author)) {
-    return fail('owned', `${d.name} records are owned: the record id must start with the author's id and /`)
+    return { code: 'owned', message: `${d.name} records are owned: the record id must start with the author's id and /` }
   }
-  return ok(d)
+  return undefined
 }
 
 /** `null` clears a field of any type. */

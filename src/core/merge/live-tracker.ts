@@ -1,54 +1,59 @@
 /**
- * The live set of a space (PROTOCOL.md §4), kept incrementally. Each record type
- * says why an op is live (it is a record's witness, its latest delete, the newest
- * writer of a visible field, ...) by counting reasons up and down; an op is live
- * while it has at least one reason. Each apply reports the ops that entered and left
- * the live set, which is all that a set sketch, a set id or compaction needs.
+ * The live set of a space (PROTOCOL.md §4), kept incrementally. Record types hold an
+ * op when it gains a reason to be live (a record's witness, its latest delete, the
+ * newest writer of a visible field, ...) and release it when it has none left; the
+ * tracker records which ops entered and left the set on each apply, which is all
+ * that set sketches, set ids and compaction need.
  */
 import type { Op } from '../op.ts'
 
-export class LiveTracker {
-  /** Live ops by id. */
-  readonly ops = new Map<string, Op>()
-  private readonly reasons = new Map<string, number>()
-  private added: Op[] = []
-  private removed: Op[] = []
+const NONE: readonly Op[] = Object.freeze([])
 
-  /** One more reason for `op` to be live. */
+export class LiveTracker {
+  private readonly live = new Map<string, Op>()
+  // Most applies change little: share one empty list until something is pushed.
+  private added = NONE as Op[]
+  private removed = NONE as Op[]
+
+  /** Makes `op` live (idempotent). */
   hold(op: Op): void {
-    const n = this.reasons.get(op.id) ?? 0
-    this.reasons.set(op.id, n + 1)
-    if (n === 0) {
-      this.ops.set(op.id, op)
-      this.added.push(op)
-    }
+    if (this.live.has(op.id)) return
+    this.live.set(op.id, op)
+    if (this.added === NONE) this.added = []
+    this.added.push(op)
   }
 
-  /** One reason fewer. */
+  /** Takes `op` out of the live set: the caller found it has no reason left. */
   release(op: Op): void {
-    const n = this.reasons.get(op.id)!
-    if (n > 1) {
-      this.reasons.set(op.id, n - 1)
-      return
-    }
-    this.reasons.delete(op.id)
-    this.ops.delete(op.id)
+    if (!this.live.delete(op.id)) return
+    if (this.removed === NONE) this.removed = []
     this.removed.push(op)
   }
 
-  /** The ops that entered and left the live set since the last call, net. */
-  drain(): { added: Op[]; removed: Op[] } {
-    let { added, removed } = this
-    this.added = []
-    this.removed = []
-    if (added.length && removed.length) {
-      // An op may leave and re-enter within one apply: report only the net change.
-      const out = new Set(removed)
-      const back = new Set(added)
-      added = added.filter(op => !out.has(op))
-      removed = removed.filter(op => !back.has(op))
-    }
-    return { added, removed }
+  has(id: string): boolean {
+    return this.live.has(id)
+  }
+
+  get size(): number {
+    return this.live.size
+  }
+
+  ops(): IterableIterator<Op> {
+    return this.live.values()
+  }
+
+  /** The ops that entered the live set since the last call. */
+  takeAdded(): readonly Op[] {
+    const { added } = this
+    this.added = NONE as Op[]
+    return added
+  }
+
+  /** The ops that left the live set since the last call. */
+  takeRemoved(): readonly Op[] {
+    const { removed } = this
+    this.removed = NONE as Op[]
+    return removed
   }
 }
 

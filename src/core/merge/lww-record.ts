@@ -7,7 +7,8 @@
  *  - overwrite: the witness alone gives the fields;
  *  - ignore: `post`, every create/update after `del`; the oldest create there and
  *    the updates merge per field by recency, later creates are no-ops.
- * Applying an op costs O(its fields), and a delete O(the fields it clears).
+ * An op that loses one of these roles is released only when it holds no other
+ * (`stillLive`). Applying an op costs O(its fields); a delete, O(the fields it clears).
  */
 import type { JsonObject } from '../json.ts'
 import type { Op } from '../op.ts'
@@ -20,7 +21,7 @@ export class LwwRecord {
   /** merge and ignore: the newest contributing writer per field, all after `del`. */
   private readonly writers = new Map<string, Op>()
   /** ignore: creates and updates after `del`, by id. */
-  private post: Map<string, Op> | undefined
+  private readonly post: Map<string, Op> | undefined
 
   constructor(private readonly mode: OnConflict) {
     if (mode === 'ignore') this.post = new Map()
@@ -43,9 +44,10 @@ export class LwwRecord {
 
   private applyWrite(op: Op, live: LiveTracker): void {
     if (!this.witness || newer(op, this.witness)) {
-      if (this.witness) live.release(this.witness)
-      live.hold(op)
+      const old = this.witness
       this.witness = op
+      live.hold(op)
+      if (old) this.releaseIfIdle(old, live)
     }
     // A write at or before the latest delete can never show: nothing more to do.
     if (!after(op, this.del)) return
@@ -53,38 +55,36 @@ export class LwwRecord {
     else if (this.mode === 'ignore' && !this.post!.has(op.id)) {
       this.post!.set(op.id, op)
       live.hold(op)
-      const first = this.firstCreate()
       if (op.action === 'update') this.mergeFields(op)
-      else if (first === op) this.recomputeIgnored()
+      else if (this.firstCreate() === op) this.recomputeIgnored()
     }
   }
 
   private applyDelete(op: Op, live: LiveTracker): void {
     if (this.del && !newer(op, this.del)) return
-    if (this.del) live.release(this.del)
-    live.hold(op)
+    const old = this.del
     this.del = op
+    live.hold(op)
+    if (old) this.releaseIfIdle(old, live)
     if (this.mode === 'merge') {
       for (const [field, writer] of this.writers) {
-        if (!after(writer, op)) {
-          this.writers.delete(field)
-          live.release(writer)
-        }
+        if (after(writer, op)) continue
+        this.writers.delete(field)
+        this.releaseIfIdle(writer, live)
       }
     } else if (this.mode === 'ignore') {
       for (const [id, write] of this.post!) {
-        if (!after(write, op)) {
-          this.post!.delete(id)
-          live.release(write)
-        }
+        if (after(write, op)) continue
+        this.post!.delete(id)
+        this.releaseIfIdle(write, live)
       }
       this.recomputeIgnored()
     }
   }
 
   /**
-   * Makes `op` the writer of each field it writes where it is newer. Merge mode
-   * passes `live`: there a field writer is live for that reason.
+   * Makes `op` the writer of each field it writes where it is newer. In merge mode
+   * (`live` given) being a field's writer is a reason to be live.
    */
   private mergeFields(op: Op, live?: LiveTracker): void {
     for (const field in op.fields) {
@@ -92,10 +92,21 @@ export class LwwRecord {
       if (current && !newer(op, current)) continue
       this.writers.set(field, op)
       if (live) {
-        if (current) live.release(current)
         live.hold(op)
+        if (current) this.releaseIfIdle(current, live)
       }
     }
+  }
+
+  private releaseIfIdle(op: Op, live: LiveTracker): void {
+    if (!this.stillLive(op)) live.release(op)
+  }
+
+  private stillLive(op: Op): boolean {
+    if (op === this.witness || op === this.del) return true
+    if (this.mode === 'ignore') return this.post!.has(op.id)
+    if (this.mode === 'merge') for (const field in op.fields) if (this.writers.get(field) === op) return true
+    return false
   }
 
   private firstCreate(): Op | undefined {

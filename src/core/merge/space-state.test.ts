@@ -156,7 +156,9 @@ describe('merge is a function of the op set (§4): properties', () => {
           const batches: Op[][] = []
           for (let i = 0; i < delivery.length; i += size) batches.push(delivery.slice(i, i + size))
           const shuffled = merge(SCHEMA, delivery)
-          const batched = merge(SCHEMA, batches.reverse().flat())
+          const batchedState = new SpaceState(SCHEMA)
+          for (const batch of batches.reverse()) batchedState.applyAll(batch)
+          const batched = { state: batchedState.snapshot(), live: liveIds(batchedState), rejected: expected.rejected }
           for (const other of [shuffled, batched]) {
             expect(other.state).toEqual(expected.state)
             expect(other.live).toEqual(expected.live)
@@ -210,6 +212,29 @@ describe('merge is a function of the op set (§4): properties', () => {
           for (const removed of outcome.liveRemoved) expect(running.delete(removed.id)).toBe(true)
           expect([...running].sort()).toEqual(liveIds(space))
         }
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('reports the net change of the live set for a batch', () => {
+    fc.assert(
+      fc.property(arbOps, fc.array(fc.nat({ max: 8 }), { maxLength: 10 }), (ops, cuts) => {
+        const space = new SpaceState(SCHEMA)
+        const running = new Set<string>()
+        let start = 0
+        for (const size of [...cuts, ops.length]) {
+          const batch = ops.slice(start, start + size)
+          start += size
+          const before = new Set(liveIds(space))
+          const outcome = space.applyAll(batch)
+          const after = new Set(liveIds(space))
+          expect(outcome.liveAdded.map(op => op.id).sort()).toEqual([...after].filter(id => !before.has(id)).sort())
+          expect(outcome.liveRemoved.map(op => op.id).sort()).toEqual([...before].filter(id => !after.has(id)).sort())
+          for (const op of outcome.liveAdded) running.add(op.id)
+          for (const op of outcome.liveRemoved) running.delete(op.id)
+        }
+        expect([...running].sort()).toEqual(liveIds(space))
       }),
       { numRuns: 1000 },
     )

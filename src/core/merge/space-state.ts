@@ -10,7 +10,7 @@
 import type { ErrorInfo } from '../errors.ts'
 import type { JsonObject } from '../json.ts'
 import type { Op } from '../op.ts'
-import { checkOpSchema, type Descriptor, type Schema } from '../schema.ts'
+import { type Descriptor, descriptorOf, opProblem, type Schema, unknownCollection } from '../schema.ts'
 import { LiveTracker } from './live-tracker.ts'
 import { LwwRecord } from './lww-record.ts'
 import { GsetElement, LwwsetElement } from './set-element.ts'
@@ -21,11 +21,20 @@ export type ApplyOutcome =
   | {
       status: 'applied'
       /** Ops that became live (the applied op itself, when it is live). */
-      liveAdded: Op[]
+      liveAdded: readonly Op[]
       /** Ops that left the live set: superseded, safe to compact. */
-      liveRemoved: Op[]
+      liveRemoved: readonly Op[]
     }
   | { status: 'rejected'; error: ErrorInfo }
+
+export interface BatchOutcome {
+  /** Ops rejected by the schema checks, with their codes. */
+  rejected: { op: Op; error: ErrorInfo }[]
+  /** Net over the batch: ops live now that were not before it. */
+  liveAdded: Op[]
+  /** Net over the batch: ops live before it that are superseded now. */
+  liveRemoved: Op[]
+}
 
 /** The visible records of every collection: `{collection: {record: fields}}`. */
 export type SpaceSnapshot = Record<string, Record<string, JsonObject>>
@@ -51,11 +60,42 @@ export class SpaceState {
    * rejected op takes no part in the merge.
    */
   apply(op: Op): ApplyOutcome {
-    const checked = checkOpSchema(op, this.schema)
-    if (!checked.ok) return { status: 'rejected', error: checked.error }
-    this.entry(checked.value, op.record).apply(op, this.tracker)
-    const { added, removed } = this.tracker.drain()
-    return { status: 'applied', liveAdded: added, liveRemoved: removed }
+    const error = this.merge(op)
+    if (error) return { status: 'rejected', error }
+    // One op changes one record, so no op both enters and leaves the live set here.
+    return { status: 'applied', liveAdded: this.tracker.takeAdded(), liveRemoved: this.tracker.takeRemoved() }
+  }
+
+  private merge(op: Op): ErrorInfo | undefined {
+    const descriptor = descriptorOf(this.schema, op.collection)
+    if (!descriptor) return unknownCollection(op.collection)
+    const problem = opProblem(op, descriptor)
+    if (problem) return problem
+    this.entry(descriptor, op.record).apply(op, this.tracker)
+    return undefined
+  }
+
+  /**
+   * Merges a batch, reporting the net change of the live set. Same result as
+   * applying the ops one by one, without a result object per op.
+   */
+  applyAll(ops: Iterable<Op>): BatchOutcome {
+    const rejected: BatchOutcome['rejected'] = []
+    for (const op of ops) {
+      const error = this.merge(op)
+      if (error) rejected.push({ op, error })
+    }
+    const added = this.tracker.takeAdded()
+    const removed = this.tracker.takeRemoved()
+    // A superseded op never becomes live again, so an op both added and removed in
+    // this batch came and went within it: it is in neither net list.
+    if (!removed.length) return { rejected, liveAdded: [...added], liveRemoved: [] }
+    const addedIds = new Set(added.map(op => op.id))
+    return {
+      rejected,
+      liveAdded: added.filter(op => this.tracker.has(op.id)),
+      liveRemoved: removed.filter(op => !addedIds.has(op.id)),
+    }
   }
 
   /** The visible fields of a record, or undefined. */
@@ -82,16 +122,16 @@ export class SpaceState {
   }
 
   isLive(id: string): boolean {
-    return this.tracker.ops.has(id)
+    return this.tracker.has(id)
   }
 
   /** The live ops, in no particular order. */
-  liveOps(): IterableIterator<Op> {
-    return this.tracker.ops.values()
+  liveOps(): Iterable<Op> {
+    return this.tracker.ops()
   }
 
   get liveCount(): number {
-    return this.tracker.ops.size
+    return this.tracker.size
   }
 
   private entry(descriptor: Descriptor, record: string): Entry {

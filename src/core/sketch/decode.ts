@@ -11,8 +11,9 @@
  * `decode` is what callers use: it returns a result only once the caller's `verify`
  * (a set id check) accepts it. It runs the reference first, so it succeeds wherever the
  * reference succeeds, and when that fails it tries further peelings (a larger peel
- * budget and other queue orders) that differ only in how they recover from fake peels.
- * Random data almost never needs them; crafted or unlucky small tables do.
+ * budget, other queue orders, and a stash that defers suspicious peels) that differ only
+ * in how they recover from fake peels. Measured in bench/sketch: they turn about a third
+ * of the reference's failures near the threshold into successes.
  */
 import { ELEMENT_BYTES, elementHash, type SetSketch } from './set-sketch.ts'
 
@@ -39,6 +40,8 @@ export function decodeReference(sketch: SetSketch): PeelOutcome {
   return peel(sketch, 'fifo', 2 * sketch.cells)
 }
 
+const RETRY_ORDERS: readonly PeelOrder[] = ['stash', 'fifo', 'lifo', 'fifo-reverse']
+
 /** The outcome of `decode`: a verified difference, or a failure with what was seen. */
 export type DecodeResult =
   | { ok: true; elements: Uint8Array[]; peels: number; attempts: number }
@@ -57,27 +60,23 @@ export function decode(sketch: SetSketch, verify: Verify): DecodeResult {
   const m = sketch.cells
   const first = decodeReference(sketch)
   const refPeels = first.peels
-  if (first.zero && verify(unpack(first))) return { ok: true, elements: unpack(first), peels: refPeels, attempts: 1 }
+  if (first.zero) {
+    const elements = unpack(first)
+    if (verify(elements)) return { ok: true, elements, peels: refPeels, attempts: 1 }
+  }
   let attempts = 1
   let anyZero = first.zero
-  // A clean stall (stuck, no peel budget hit, no fake peel suspected) is order-independent:
-  // every order reaches the same 2-core. Retrying only helps after the budget was hit
-  // or when the result may hold a fake peel; both are rare on random data.
-  const worthRetrying = first.limited || first.zero || first.peels > first.count
-  if (worthRetrying) {
-    const plans: [PeelOrder, number][] = [
-      ['fifo', 16 * m + 64],
-      ['lifo', 16 * m + 64],
-      ['fifo-reverse', 16 * m + 64],
-    ]
-    for (const [order, limit] of plans) {
-      const outcome = peel(sketch, order, limit)
-      attempts++
-      anyZero ||= outcome.zero
-      if (outcome.zero) {
-        const elements = unpack(outcome)
-        if (verify(elements)) return { ok: true, elements, peels: refPeels, attempts }
-      }
+  // Near the threshold a few peels of fake elements (x XOR y that happens to hash to its
+  // cell) per decode are normal; the toggle semantics usually heal them, but they can
+  // loop until the 2m budget or corrupt a cell for good. Other orders, a larger budget
+  // and a stash for suspicious peels recover part of those cases.
+  for (const order of RETRY_ORDERS) {
+    const outcome = peel(sketch, order, 16 * m + 64)
+    attempts++
+    anyZero ||= outcome.zero
+    if (outcome.zero) {
+      const elements = unpack(outcome)
+      if (verify(elements)) return { ok: true, elements, peels: refPeels, attempts }
     }
   }
   return { ok: false, reason: anyZero ? 'unverified' : 'stuck', peels: refPeels, attempts }
@@ -92,8 +91,12 @@ export function unpack(outcome: PeelOutcome): Uint8Array[] {
   return out
 }
 
-/** Number of elements a decode yields, without verifying: the raw-throughput path for benchmarks. */
-export function peelCount(sketch: SetSketch, order: PeelOrder = 'fifo', limit = 2 * sketch.cells): PeelOutcome {
+/** One unverified peeling run in a given order and budget (for tests and benchmarks). */
+export function peelWith(
+  sketch: SetSketch,
+  order: PeelOrder = 'fifo',
+  limit = 2 * sketch.cells,
+): PeelOutcome {
   return peel(sketch, order, limit)
 }
 
@@ -141,7 +144,17 @@ function peel(sketch: SetSketch, order: PeelOrder, limit: number): PeelOutcome {
       break
     }
     const base = c * WORDS
-    if ((w[base]! | w[base + 1]! | w[base + 2]! | w[base + 3]! | w[base + 4]! | w[base + 5]! | w[base + 6]! | w[base + 7]!) === 0) {
+    if (
+      (w[base]! |
+        w[base + 1]! |
+        w[base + 2]! |
+        w[base + 3]! |
+        w[base + 4]! |
+        w[base + 5]! |
+        w[base + 6]! |
+        w[base + 7]!) ===
+      0
+    ) {
       continue
     }
     const o = base * 4
@@ -173,14 +186,14 @@ function peel(sketch: SetSketch, order: PeelOrder, limit: number): PeelOutcome {
     for (let j = 0; j < 3; j++) {
       const b = j === 0 ? h0 : j === 1 ? h1 : h2
       const t = b * WORDS
-      w[t] ^= v[0]!
-      w[t + 1] ^= v[1]!
-      w[t + 2] ^= v[2]!
-      w[t + 3] ^= v[3]!
-      w[t + 4] ^= v[4]!
-      w[t + 5] ^= v[5]!
-      w[t + 6] ^= v[6]!
-      w[t + 7] ^= v[7]!
+      w[t] = w[t]! ^ v[0]!
+      w[t + 1] = w[t + 1]! ^ v[1]!
+      w[t + 2] = w[t + 2]! ^ v[2]!
+      w[t + 3] = w[t + 3]! ^ v[3]!
+      w[t + 4] = w[t + 4]! ^ v[4]!
+      w[t + 5] = w[t + 5]! ^ v[5]!
+      w[t + 6] = w[t + 6]! ^ v[6]!
+      w[t + 7] = w[t + 7]! ^ v[7]!
       if (b !== c && queued[b] === 0) {
         queued[b] = 1
         queue[(head + size) & mask] = b
@@ -223,7 +236,7 @@ function resolveParity(found: Uint32Array, n: number): { packed: Uint8Array; cou
         break
       }
       if (sameWords(found, j * WORDS, at)) {
-        odd[j] ^= 1
+        odd[j] = odd[j]! ^ 1
         repeats = true
         break
       }

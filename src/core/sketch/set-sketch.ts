@@ -49,7 +49,8 @@ export class SetSketch {
 
   /** An all-zero sketch; throws `malformed` unless `cells` is a power of two. */
   constructor(cells: number, bytes?: Uint8Array) {
-    if (!isPowerOfTwo(cells)) throw new SynclineError('malformed', `cells must be a power of two, got ${cells}`)
+    if (!isPowerOfTwo(cells))
+      throw new SynclineError('malformed', `cells must be a power of two, got ${cells}`)
     if (bytes !== undefined && bytes.length !== cells * ELEMENT_BYTES) {
       throw new SynclineError('malformed', `a sketch of ${cells} cells has ${cells * ELEMENT_BYTES} bytes`)
     }
@@ -83,7 +84,8 @@ export class SetSketch {
     }
     const bytes = fromBase64url(sketch)
     if (bytes === undefined) return fail('malformed', 'sketch is not canonical base64url')
-    if (bytes.length !== cells * ELEMENT_BYTES) return fail('malformed', `sketch length does not match ${cells} cells`)
+    if (bytes.length !== cells * ELEMENT_BYTES)
+      return fail('malformed', `sketch length does not match ${cells} cells`)
     return ok(new SetSketch(cells, bytes))
   }
 
@@ -120,14 +122,14 @@ export class SetSketch {
     const s = SCRATCH_WORDS
     for (let j = 0; j < 3; j++) {
       const base = (elementHash(SCRATCH_BYTES, j) & this.mask) * WORDS
-      w[base] ^= s[0]!
-      w[base + 1] ^= s[1]!
-      w[base + 2] ^= s[2]!
-      w[base + 3] ^= s[3]!
-      w[base + 4] ^= s[4]!
-      w[base + 5] ^= s[5]!
-      w[base + 6] ^= s[6]!
-      w[base + 7] ^= s[7]!
+      w[base] = w[base]! ^ s[0]!
+      w[base + 1] = w[base + 1]! ^ s[1]!
+      w[base + 2] = w[base + 2]! ^ s[2]!
+      w[base + 3] = w[base + 3]! ^ s[3]!
+      w[base + 4] = w[base + 4]! ^ s[4]!
+      w[base + 5] = w[base + 5]! ^ s[5]!
+      w[base + 6] = w[base + 6]! ^ s[6]!
+      w[base + 7] = w[base + 7]! ^ s[7]!
     }
   }
 
@@ -138,7 +140,7 @@ export class SetSketch {
     }
     const a = this.words
     const b = other.words
-    for (let i = 0; i < a.length; i++) a[i] ^= b[i]!
+    for (let i = 0; i < a.length; i++) a[i] = a[i]! ^ b[i]!
     return this
   }
 
@@ -156,7 +158,7 @@ export class SetSketch {
     const src = this.words
     const n = cells * WORDS
     for (let from = 0; from < src.length; from += n) {
-      for (let i = 0; i < n; i++) dst[i] ^= src[from + i]!
+      for (let i = 0; i < n; i++) dst[i] = dst[i]! ^ src[from + i]!
     }
     return out
   }

@@ -6,12 +6,12 @@
  */
 import { fromHex } from '../bytes.ts'
 import { SynclineError } from '../errors.ts'
-import { DEFAULT_CELL_CAP, ELEMENT_BYTES, SetSketch } from './set-sketch.ts'
 import { SetIdSum } from './set-id.ts'
+import { DEFAULT_CELL_CAP, ELEMENT_BYTES, SetSketch } from './set-sketch.ts'
 
 export class SetSummary {
   readonly sketch: SetSketch
-  private readonly sum: SetIdSum
+  private sum: SetIdSum
   private cachedId: string | undefined
 
   /** An empty set kept at `cells` (the largest size it will ever be asked for). */
@@ -31,6 +31,14 @@ export class SetSummary {
   static ofIds(ids: Iterable<string>, cells: number = DEFAULT_CELL_CAP): SetSummary {
     const out = new SetSummary(cells)
     for (const id of ids) out.add(elementOf(id))
+    return out
+  }
+
+  /** An independent copy (say, a snapshot to answer from while the live one changes). */
+  copy(): SetSummary {
+    const out = new SetSummary(this.cells)
+    out.sketch.xor(this.sketch)
+    out.sum = this.sum.copy()
     return out
   }
 
@@ -78,7 +86,10 @@ export class SetSummary {
 export function elementOf(id: string): Uint8Array {
   const bytes = id.length === 2 * ELEMENT_BYTES ? fromHex(id) : undefined
   if (bytes === undefined) {
-    throw new SynclineError('malformed', `a set element is 64 lower-case hex digits, got ${JSON.stringify(id.slice(0, 80))}`)
+    throw new SynclineError(
+      'malformed',
+      `a set element is 64 lower-case hex digits, got ${JSON.stringify(id.slice(0, 80))}`,
+    )
   }
   return bytes
 }

@@ -3,9 +3,17 @@
  * `node` (pure core, server) and `browser` (real Chromium through Playwright, for
  * IndexedDB, workers and WebCrypto). Files named `*.browser.test.ts` run in the browser.
  */
+import { readFileSync } from 'node:fs'
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
-import { CHROMIUM_ARGS, chromiumPath } from './scripts/find-chromium.mjs'
+import type { BrowserCommand } from 'vitest/node'
+import { CHROMIUM_ARGS, chromiumPath } from './.ci/find-chromium.mjs'
+
+/** Browser tests read the conformance vectors through this server-side command. */
+const readVectors: BrowserCommand<[name: string]> = (_context, name) => {
+  if (!/^[a-z]+$/.test(name)) throw new Error(`bad vector name ${name}`)
+  return readFileSync(new URL(`../shared/vectors/${name}.json`, import.meta.url), 'utf8')
+}
 
 const browserFiles = ['{src,worker}/**/*.browser.test.ts']
 
@@ -17,7 +25,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['{src,worker,server,bench,scripts}/**/*.test.ts'],
+          include: ['{src,worker,server,bench}/**/*.test.ts'],
           exclude: browserFiles,
           testTimeout: 60_000,
         },
@@ -35,6 +43,7 @@ export default defineConfig({
               launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
             }),
             instances: [{ browser: 'chromium' }],
+            commands: { readVectors },
           },
         },
       },

@@ -4,8 +4,8 @@
  * form runs on libuv's thread pool, so a batch verifies on every core.
  */
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
-import type { Ed25519Backend } from '../src/core/ed25519.ts'
 import { toBase64url } from '../src/core/bytes.ts'
+import type { Ed25519Backend } from '../src/core/ed25519.ts'
 
 export const nodeEd25519: Ed25519Backend<KeyObject> = {
   name: 'node:crypto',
@@ -29,7 +29,9 @@ export const nodeEd25519: Ed25519Backend<KeyObject> = {
 }
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): a fixed 16-byte prefix.
-const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
+const PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+])
 
 function pkcs8(seed: Uint8Array): Buffer {
   return Buffer.concat([PKCS8_PREFIX, seed])

@@ -4,16 +4,16 @@
  * Run with `npm run bench` (all benchmarks) or `npx tsx bench/core/index.ts`.
  */
 import { randomBytes } from 'node:crypto'
+import { nodeEd25519 } from '../../server/node-ed25519.ts'
 import { toHex } from '../../src/core/bytes.ts'
-import { createVerifier, type Ed25519Backend, nobleEd25519 } from '../../src/core/ed25519.ts'
+import { type AnyEd25519Backend, createVerifier, nobleEd25519 } from '../../src/core/ed25519.ts'
 import { SpaceState } from '../../src/core/merge/space-state.ts'
 import { type Op, signOp, type UnsignedOp } from '../../src/core/op.ts'
 import { createSchema } from '../../src/core/schema.ts'
 import { createClock, instanceId, msToNs } from '../../src/core/uhlc.ts'
 import { checkSignedOp } from '../../src/core/validate.ts'
 import { webcryptoEd25519 } from '../../worker/engine/webcrypto-ed25519.ts'
-import { nodeEd25519 } from '../../server/node-ed25519.ts'
-import { printTable, rate, type Row, writeResults } from '../lib/report.ts'
+import { printTable, type Row, rate, writeResults } from '../lib/report.ts'
 
 const schema = createSchema([
   { name: 'items', crdt: 'lww' },
@@ -37,7 +37,12 @@ function workload(count: number): Op[] {
       space: 'bench',
       collection,
       record,
-      action: collection === 'history' ? 'create' : collection === 'tags' && action === 'update' ? 'create' : action,
+      action:
+        collection === 'history'
+          ? 'create'
+          : collection === 'tags' && action === 'update'
+            ? 'create'
+            : action,
       hlc: clock.now(),
       author: 'author',
       id: toHex(randomBytes(32)),
@@ -69,16 +74,26 @@ for (const [name, ops] of [
     const space = new SpaceState(schema.value)
     for (const op of ops) space.apply(op)
   })
-  rows.push({ what: `merge ${N / 1000}k ops one by one, ${name}`, backend: '-', perSecond: oneByOne, target: 1_000_000 })
+  rows.push({
+    what: `merge ${N / 1000}k ops one by one, ${name}`,
+    backend: '-',
+    perSecond: oneByOne,
+    target: 1_000_000,
+  })
   const batched = await rate(N, () => {
     const space = new SpaceState(schema.value)
     for (let i = 0; i < ops.length; i += 1000) space.applyAll(ops.slice(i, i + 1000))
   })
-  rows.push({ what: `merge ${N / 1000}k ops in batches of 1,000, ${name}`, backend: '-', perSecond: batched, target: 1_000_000 })
+  rows.push({
+    what: `merge ${N / 1000}k ops in batches of 1,000, ${name}`,
+    backend: '-',
+    perSecond: batched,
+    target: 1_000_000,
+  })
 }
 
 const webcrypto = await webcryptoEd25519()
-const backends: Ed25519Backend<any>[] = [nobleEd25519, nodeEd25519, ...(webcrypto ? [webcrypto] : [])]
+const backends: AnyEd25519Backend[] = [nobleEd25519, nodeEd25519, ...(webcrypto ? [webcrypto] : [])]
 const seed = randomBytes(32)
 for (const backend of backends) {
   const signer = await backend.importSigner(seed)
@@ -112,7 +127,12 @@ for (const backend of backends) {
     },
     3,
   )
-  rows.push({ what: 'op verify (shape + id + signature)', backend: backend.name, perSecond: verifyRate, target: null })
+  rows.push({
+    what: 'op verify (shape + id + signature)',
+    backend: backend.name,
+    perSecond: verifyRate,
+    target: null,
+  })
 }
 
 printTable('core', rows)

@@ -63,7 +63,15 @@ export function writeResults(name: string, rows: Row[], extra: Record<string, un
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${name}.json`)
-  const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: totalmem() / 2 ** 30 }
-  writeFileSync(file, `${JSON.stringify({ name, date: new Date().toISOString(), machine, ...extra, rows }, null, 2)}\n`)
+  const machine = {
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memGiB: totalmem() / 2 ** 30,
+  }
+  writeFileSync(
+    file,
+    `${JSON.stringify({ name, date: new Date().toISOString(), machine, ...extra, rows }, null, 2)}\n`,
+  )
   return file
 }

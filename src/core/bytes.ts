@@ -38,7 +38,7 @@ export function fromBase64url(text: string): Uint8Array | undefined {
   const n = text.length
   const rest = n & 3
   if (rest === 1) return undefined
-  const out = new Uint8Array(((n >> 2) * 3) + (rest === 0 ? 0 : rest - 1))
+  const out = new Uint8Array((n >> 2) * 3 + (rest === 0 ? 0 : rest - 1))
   let o = 0
   let i = 0
   for (; i + 3 < n; i += 4) {

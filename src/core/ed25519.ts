@@ -32,6 +32,13 @@ export interface Ed25519Backend<Key = unknown> {
   importSigner(seed: Uint8Array): Ed25519Signer | Promise<Ed25519Signer>
 }
 
+/**
+ * A backend of any key type. Each backend has its own (Uint8Array, KeyObject,
+ * CryptoKey) and callers only hand back what `importPublicKey` gave them.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the key type is existential, see above
+export type AnyEd25519Backend = Ed25519Backend<any>
+
 /** noble, the normative implementation; pure JavaScript, available everywhere. */
 export const nobleEd25519: Ed25519Backend<Uint8Array> = {
   name: 'noble',
@@ -84,7 +91,7 @@ interface CachedKey {
  * A verifier over `backend` (default noble) that caches up to `cacheSize` author keys
  * (creating a native key object per call halves native throughput).
  */
-export function createVerifier(backend: Ed25519Backend<any> = nobleEd25519, cacheSize = 10_000): Verifier {
+export function createVerifier(backend: AnyEd25519Backend = nobleEd25519, cacheSize = 10_000): Verifier {
   const cache = new Map<string, CachedKey | Promise<CachedKey>>()
   const native = backend !== nobleEd25519
 

@@ -83,6 +83,9 @@ describe('strict JSON parsing (§1)', () => {
   })
 
   it('accepts underflow to zero and the largest double', () => {
-    expect(parseJsonStrict('[1e-400,1.7976931348623157e308]')).toEqual({ ok: true, value: [0, 1.7976931348623157e308] })
+    expect(parseJsonStrict('[1e-400,1.7976931348623157e308]')).toEqual({
+      ok: true,
+      value: [0, 1.7976931348623157e308],
+    })
   })
 })

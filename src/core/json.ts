@@ -283,7 +283,8 @@ class StrictParser {
       this.skipSpace()
       const value = this.value(depth)
       // Plain assignment of "__proto__" would set the prototype instead of a key.
-      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
       else out[key] = value
       this.skipSpace()
       const c = this.text.charCodeAt(this.pos++)

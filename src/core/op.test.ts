@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { nodeEd25519 } from '../../server/node-ed25519.ts'
 import { webcryptoEd25519 } from '../../worker/engine/webcrypto-ed25519.ts'
 import { fromHex, toBase64url } from './bytes.ts'
-import { createVerifier, type Ed25519Backend, nobleEd25519, normativeVerify } from './ed25519.ts'
+import { type AnyEd25519Backend, createVerifier, nobleEd25519, normativeVerify } from './ed25519.ts'
 import { parseJsonStrict } from './json.ts'
 import { canonicalOp, computeOpId, type Op, signOp, type UnsignedOp } from './op.ts'
 import { createSchema, normalizeDescriptor } from './schema.ts'
@@ -12,7 +12,16 @@ import { loadVectors } from './testing/vectors.ts'
 import { checkSignedOp, validateOp } from './validate.ts'
 
 interface OpVectors {
-  ops: { name: string; seedHex: string; op: UnsignedOp; opText: string; canonical: string; id: string; sig: string; author: string }[]
+  ops: {
+    name: string
+    seedHex: string
+    op: UnsignedOp
+    opText: string
+    canonical: string
+    id: string
+    sig: string
+    author: string
+  }[]
   tampered: { how: string; op: unknown; expected: string; backendsDiffer?: boolean }[]
   validation: {
     receiver: { physicalNs: string; maxDriftNs: string; schema: Record<string, unknown> }
@@ -24,10 +33,10 @@ interface OpVectors {
 const vectors = loadVectors<OpVectors>('ops')
 
 const webcrypto = await webcryptoEd25519()
-const backends: [string, Ed25519Backend<any>][] = [
+const backends: [string, AnyEd25519Backend][] = [
   ['noble', nobleEd25519],
   ['node:crypto', nodeEd25519],
-  ...(webcrypto ? ([['webcrypto', webcrypto]] as [string, Ed25519Backend<any>][]) : []),
+  ...(webcrypto ? ([['webcrypto', webcrypto]] as [string, AnyEd25519Backend][]) : []),
 ]
 
 describe('canonical JSON and op ids (§1, §3)', () => {
@@ -101,7 +110,9 @@ describe('the normative verification (§1)', () => {
     const signature = new Uint8Array([...R.toBytes(), ...sBytes])
     expect(normativeVerify(signature, message, pointBytes)).toBe(true)
     // OpenSSL alone says no: the fallback is what makes the verifier agree.
-    expect(await nodeEd25519.verify(await nodeEd25519.importPublicKey(pointBytes), signature, message)).toBe(false)
+    expect(await nodeEd25519.verify(await nodeEd25519.importPublicKey(pointBytes), signature, message)).toBe(
+      false,
+    )
     for (const [, backend] of backends) {
       const verifier = createVerifier(backend)
       expect(await verifier.verify('k', pointBytes, signature, message)).toBe(true)

@@ -37,12 +37,15 @@ describe('src/core is pure', () => {
   it('has sources to check', () => {
     expect(files.length).toBeGreaterThan(5)
   })
-  it.each(files.map(f => [relative(root, f), f]))('%s uses no I/O, time, randomness or outside imports', (_n, file) => {
-    const text = readFileSync(file, 'utf8')
-    for (const pattern of FORBIDDEN) expect(text, `${pattern}`).not.toMatch(pattern)
-    for (const [, spec] of text.matchAll(/from '([^']+)'/g)) {
-      const inside = spec!.startsWith('.') && !relative(root, join(file, '..', spec!)).startsWith('..')
-      expect(inside || spec!.startsWith('@noble/'), `import ${spec}`).toBe(true)
-    }
-  })
+  it.each(files.map(f => [relative(root, f), f]))(
+    '%s uses no I/O, time, randomness or outside imports',
+    (_n, file) => {
+      const text = readFileSync(file, 'utf8')
+      for (const pattern of FORBIDDEN) expect(text, `${pattern}`).not.toMatch(pattern)
+      for (const [, spec] of text.matchAll(/from '([^']+)'/g)) {
+        const inside = spec!.startsWith('.') && !relative(root, join(file, '..', spec!)).startsWith('..')
+        expect(inside || spec!.startsWith('@noble/'), `import ${spec}`).toBe(true)
+      }
+    },
+  )
 })

@@ -4,9 +4,9 @@ import type { Op } from './op.ts'
 import { checkOpSchema, createSchema, descriptorId, extendSchema, normalizeDescriptor } from './schema.ts'
 import { loadVectors } from './testing/vectors.ts'
 
-const vectors = loadVectors<{ descriptors: { input: unknown; descriptor: unknown; canonical: string; id: string }[] }>(
-  'schema',
-)
+const vectors = loadVectors<{
+  descriptors: { input: unknown; descriptor: unknown; canonical: string; id: string }[]
+}>('schema')
 
 function descriptor(input: unknown) {
   const result = normalizeDescriptor(input)
@@ -79,7 +79,11 @@ describe('descriptor rules (§5)', () => {
 
 describe('bad_field (§3 step 5)', () => {
   const schema = createSchema([
-    { name: 'files', crdt: 'lww', fields: { path: 'string', size: 'number', hidden: 'boolean', meta: 'json' } },
+    {
+      name: 'files',
+      crdt: 'lww',
+      fields: { path: 'string', size: 'number', hidden: 'boolean', meta: 'json' },
+    },
   ])
   if (!schema.ok) throw new Error('schema')
   const op = (fields: Op['fields']) =>

@@ -56,8 +56,10 @@ export function normalizeDescriptor(input: unknown): Result<Descriptor> {
   }
   const { name, crdt, onConflict, owned, fields } = input
   if (!isName(name)) return fail('malformed', 'descriptor name must be a string of 1 to 256 characters')
-  if (typeof crdt !== 'string' || !CRDTS.includes(crdt)) return fail('malformed', `collection ${name}: unknown crdt`)
-  if (owned !== undefined && typeof owned !== 'boolean') return fail('malformed', `collection ${name}: owned is a boolean`)
+  if (typeof crdt !== 'string' || !CRDTS.includes(crdt))
+    return fail('malformed', `collection ${name}: unknown crdt`)
+  if (owned !== undefined && typeof owned !== 'boolean')
+    return fail('malformed', `collection ${name}: owned is a boolean`)
   const descriptor: Descriptor = { name, crdt: crdt as Crdt, owned: owned ?? false }
   if (crdt === 'lww') {
     if (onConflict !== undefined && (typeof onConflict !== 'string' || !ON_CONFLICT.includes(onConflict))) {
@@ -101,7 +103,8 @@ export function descriptorOf(schema: Schema, collection: string): Descriptor | u
 export function extendSchema(schema: Schema, descriptors: Iterable<Descriptor>): Result<Schema> {
   const next = new Map(schema)
   for (const d of descriptors) {
-    if (d.name.startsWith('_')) return fail('schema_conflict', `collection ${d.name}: names starting with _ are the system's`)
+    if (d.name.startsWith('_'))
+      return fail('schema_conflict', `collection ${d.name}: names starting with _ are the system's`)
     const old = next.get(d.name)
     if (old) {
       const conflict = incompatibility(old, d)
@@ -114,12 +117,14 @@ export function extendSchema(schema: Schema, descriptors: Iterable<Descriptor>):
 
 function incompatibility(old: Descriptor, next: Descriptor): string | undefined {
   if (old.crdt !== next.crdt) return `crdt ${old.crdt} cannot become ${next.crdt}`
-  if (old.onConflict !== next.onConflict) return `onConflict ${old.onConflict} cannot become ${next.onConflict}`
+  if (old.onConflict !== next.onConflict)
+    return `onConflict ${old.onConflict} cannot become ${next.onConflict}`
   if (old.owned !== next.owned) return `owned ${old.owned} cannot become ${next.owned}`
   if (old.fields) {
     if (!next.fields) return 'field types cannot be dropped'
     for (const [field, type] of Object.entries(old.fields)) {
-      if (next.fields[field] !== type) return `field ${field} cannot change from ${type} to ${next.fields[field] ?? 'nothing'}`
+      if (next.fields[field] !== type)
+        return `field ${field} cannot change from ${type} to ${next.fields[field] ?? 'nothing'}`
     }
   }
   return undefined
@@ -182,11 +187,15 @@ export function opProblem(op: SchemaCheckedOp, d: Descriptor): ErrorInfo | undef
     for (const [field, value] of Object.entries(op.fields)) {
       const type = d.fields[field]
       if (!type) return { code: 'bad_field', message: `${d.name} has no field ${JSON.stringify(field)}` }
-      if (!fieldTypeMatches(type, value)) return { code: 'bad_field', message: `${d.name}.${field} must be a ${type}` }
+      if (!fieldTypeMatches(type, value))
+        return { code: 'bad_field', message: `${d.name}.${field} must be a ${type}` }
     }
   }
   if (d.owned && !isOwnedBy(op.record, op.author)) {
-    return { code: 'owned', message: `${d.name} records are owned: the record id must start with the author's id and /` }
+    return {
+      code: 'owned',
+      message: `${d.name} records are owned: the record id must start with the author's id and /`,
+    }
   }
   return undefined
 }

@@ -31,10 +31,14 @@ describe('UHLC string form (§2)', () => {
 
   it('format and parse are inverse for any u64 time and id', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (time, bytes) => {
-        const id = instanceId(bytes)
-        expect(parseHlc(formatHlc(time, id))).toEqual({ time, id })
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        (time, bytes) => {
+          const id = instanceId(bytes)
+          expect(parseHlc(formatHlc(time, id))).toEqual({ time, id })
+        },
+      ),
     )
   })
 })
@@ -45,7 +49,11 @@ describe('UHLC order (§2)', () => {
       const x = parseHlc(a)!
       const y = parseHlc(b)!
       if (x.time !== y.time) return x.time < y.time ? -1 : 1
-      return BigInt(`0x${x.id}`) < BigInt(`0x${y.id}`) ? -1 : BigInt(`0x${x.id}`) > BigInt(`0x${y.id}`) ? 1 : 0
+      return BigInt(`0x${x.id}`) < BigInt(`0x${y.id}`)
+        ? -1
+        : BigInt(`0x${x.id}`) > BigInt(`0x${y.id}`)
+          ? 1
+          : 0
     })
     expect(byTimestamp).toEqual(vectors.order)
     expect([...vectors.orderInput].sort(compareHlc)).toEqual(vectors.order)
@@ -109,17 +117,21 @@ describe('UHLC clock rules (§2)', () => {
 
   it('a drift rejection leaves the clock unchanged', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.bigInt({ min: 1n, max: 10n ** 12n }), (wall, excess) => {
-        const clock = createClock({ id: 'AB'.repeat(16), physicalNs: () => wall })
-        clock.now()
-        const before = clock.lastTimeNs
-        const result = clock.observe({ time: wall + clock.maxDriftNs + excess, id: 'CD'.repeat(16) })
-        expect(result.ok).toBe(false)
-        expect(!result.ok && result.error.code).toBe('drift')
-        expect(clock.lastTimeNs).toBe(before)
-        // The next timestamp follows from the unchanged state.
-        expect(parseHlc(clock.now())!.time).toBe(before + 1n > wall ? before + 1n : wall)
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 15n }),
+        fc.bigInt({ min: 1n, max: 10n ** 12n }),
+        (wall, excess) => {
+          const clock = createClock({ id: 'AB'.repeat(16), physicalNs: () => wall })
+          clock.now()
+          const before = clock.lastTimeNs
+          const result = clock.observe({ time: wall + clock.maxDriftNs + excess, id: 'CD'.repeat(16) })
+          expect(result.ok).toBe(false)
+          expect(!result.ok && result.error.code).toBe('drift')
+          expect(clock.lastTimeNs).toBe(before)
+          // The next timestamp follows from the unchanged state.
+          expect(parseHlc(clock.now())!.time).toBe(before + 1n > wall ? before + 1n : wall)
+        },
+      ),
     )
   })
 
@@ -127,7 +139,11 @@ describe('UHLC clock rules (§2)', () => {
     const first = createClock({ id: 'AB'.repeat(16), physicalNs: () => 5_000n })
     first.now()
     first.now()
-    const reloaded = createClock({ id: '12'.repeat(16), physicalNs: () => 1_000n, lastTimeNs: first.lastTimeNs })
+    const reloaded = createClock({
+      id: '12'.repeat(16),
+      physicalNs: () => 1_000n,
+      lastTimeNs: first.lastTimeNs,
+    })
     expect(parseHlc(reloaded.now())!.time).toBe(5_002n)
   })
 

@@ -142,7 +142,10 @@ export function createClock(options: ClockOptions): Clock {
 export function checkDrift(timeNs: bigint, physicalNs: bigint, maxDriftNs: bigint): Result<void> {
   if (timeNs > physicalNs + maxDriftNs) {
     const aheadMs = Number(timeNs - physicalNs) / 1e6
-    return fail('drift', `timestamp is ${aheadMs.toFixed(3)} ms ahead of this clock (limit ${Number(maxDriftNs) / 1e6} ms)`)
+    return fail(
+      'drift',
+      `timestamp is ${aheadMs.toFixed(3)} ms ahead of this clock (limit ${Number(maxDriftNs) / 1e6} ms)`,
+    )
   }
   return ok(undefined)
 }

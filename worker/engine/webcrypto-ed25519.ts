@@ -12,8 +12,10 @@ const ALGORITHM = { name: 'Ed25519' } as const
 function backend(subtle: SubtleCrypto): Ed25519Backend<CryptoKey> {
   return {
     name: 'webcrypto',
-    importPublicKey: publicKey => subtle.importKey('raw', publicKey as BufferSource, ALGORITHM, false, ['verify']),
-    verify: (key, signature, message) => subtle.verify(ALGORITHM, key, signature as BufferSource, message as BufferSource),
+    importPublicKey: publicKey =>
+      subtle.importKey('raw', publicKey as BufferSource, ALGORITHM, false, ['verify']),
+    verify: (key, signature, message) =>
+      subtle.verify(ALGORITHM, key, signature as BufferSource, message as BufferSource),
     async importSigner(seed) {
       // WebCrypto imports a private key as JWK with its public part: derive that once with noble.
       const { publicKey } = await nobleEd25519.importSigner(seed)

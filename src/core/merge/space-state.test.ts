@@ -2,7 +2,13 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { JsonObject } from '../json.ts'
 import type { Action, Op } from '../op.ts'
-import { createSchema, type Descriptor, type DescriptorInput, normalizeDescriptor, type Schema } from '../schema.ts'
+import {
+  createSchema,
+  type Descriptor,
+  type DescriptorInput,
+  normalizeDescriptor,
+  type Schema,
+} from '../schema.ts'
 import { referenceMerge } from '../testing/reference-merge.ts'
 import { loadVectors } from '../testing/vectors.ts'
 import { SpaceState } from './space-state.ts'
@@ -107,9 +113,13 @@ const arbOp: fc.Arbitrary<Op> = fc
     actionIndex: fc.nat(2),
     time: fc.integer({ min: 0, max: 6 }),
     clockId: fc.constantFrom('A', 'B'),
-    fields: fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant(null)), {
-      maxKeys: 3,
-    }),
+    fields: fc.dictionary(
+      fc.constantFrom('a', 'b', 'c'),
+      fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant(null)),
+      {
+        maxKeys: 3,
+      },
+    ),
     id: fc.stringMatching(/^[0-9a-f]{64}$/),
   })
   .map(r => {
@@ -140,7 +150,10 @@ const arbDelivery = (ops: Op[]) =>
     )
     .map(([dups, keys]) => {
       const all = [...ops, ...dups]
-      return all.map((op, i) => ({ op, k: keys[i % keys.length]! + i / 1000 })).sort((x, y) => x.k - y.k).map(x => x.op)
+      return all
+        .map((op, i) => ({ op, k: keys[i % keys.length]! + i / 1000 }))
+        .sort((x, y) => x.k - y.k)
+        .map(x => x.op)
     })
 
 describe('merge is a function of the op set (§4): properties', () => {
@@ -158,7 +171,11 @@ describe('merge is a function of the op set (§4): properties', () => {
           const shuffled = merge(SCHEMA, delivery)
           const batchedState = new SpaceState(SCHEMA)
           for (const batch of batches.reverse()) batchedState.applyAll(batch)
-          const batched = { state: batchedState.snapshot(), live: liveIds(batchedState), rejected: expected.rejected }
+          const batched = {
+            state: batchedState.snapshot(),
+            live: liveIds(batchedState),
+            rejected: expected.rejected,
+          }
           for (const other of [shuffled, batched]) {
             expect(other.state).toEqual(expected.state)
             expect(other.live).toEqual(expected.live)
@@ -229,8 +246,12 @@ describe('merge is a function of the op set (§4): properties', () => {
           const before = new Set(liveIds(space))
           const outcome = space.applyAll(batch)
           const after = new Set(liveIds(space))
-          expect(outcome.liveAdded.map(op => op.id).sort()).toEqual([...after].filter(id => !before.has(id)).sort())
-          expect(outcome.liveRemoved.map(op => op.id).sort()).toEqual([...before].filter(id => !after.has(id)).sort())
+          expect(outcome.liveAdded.map(op => op.id).sort()).toEqual(
+            [...after].filter(id => !before.has(id)).sort(),
+          )
+          expect(outcome.liveRemoved.map(op => op.id).sort()).toEqual(
+            [...before].filter(id => !after.has(id)).sort(),
+          )
           for (const op of outcome.liveAdded) running.add(op.id)
           for (const op of outcome.liveRemoved) running.delete(op.id)
         }

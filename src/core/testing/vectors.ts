@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 
-export function loadVectors<T = any>(name: 'uhlc' | 'ops' | 'schema' | 'merge' | 'sketch'): T {
+export function loadVectors<T = unknown>(name: 'uhlc' | 'ops' | 'schema' | 'merge' | 'sketch'): T {
   const url = new URL(`../../../../shared/vectors/${name}.json`, import.meta.url)
   return JSON.parse(readFileSync(url, 'utf8')) as T
 }

@@ -5,7 +5,7 @@
  * Debian, installs Debian's `chromium`; otherwise stops with what to do.
  *
  * Imported by vite.config.ts and playwright.config.ts (`chromiumPath()`, which only
- * looks), run by scripts/test.mjs and .ci/run (`ensureChromium()`, which may install).
+ * looks), run by .ci/test.mjs and .ci/run (`ensureChromium()`, which may install).
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm test`: everything, in one command. Lint and format (Biome), type check (tsc),
+ * `npm test`: everything, in one command. Lint (ESLint), format (Prettier), type check (tsc),
  * unit and browser tests (Vitest: Node + real Chromium), end-to-end tests
  * (Playwright, headless Chromium). Every stage runs even when an earlier one fails,
- * and the last line is `N passed, N failed` (lint and type check count as one test
- * each), which is what CI reads.
+ * and the last line is `N passed, N failed` (lint, format and type check count as one
+ * test each), which is what CI reads.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -42,7 +42,8 @@ try {
   process.exit(1)
 }
 
-check('lint', bin('biome'), ['check', '.'])
+check('lint', bin('eslint'), ['.'])
+check('format', bin('prettier'), ['--check', '.'])
 check('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])
 
 const vitestJson = join(tmp, 'vitest.json')

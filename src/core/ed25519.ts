@@ -36,7 +36,7 @@ export interface Ed25519Backend<Key = unknown> {
  * A backend of any key type. Each backend has its own (Uint8Array, KeyObject,
  * CryptoKey) and callers only hand back what `importPublicKey` gave them.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the key type is existential, see above
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the key type is existential, see above
 export type AnyEd25519Backend = Ed25519Backend<any>
 
 /** noble, the normative implementation; pure JavaScript, available everywhere. */

@@ -15,7 +15,7 @@
  * in how they recover from fake peels. Measured in bench/sketch: they turn about a third
  * of the reference's failures near the threshold into successes.
  */
-import { ELEMENT_BYTES, elementHash, type SetSketch } from './set-sketch.ts'
+import { ELEMENT_BYTES, type SetSketch } from './set-sketch.ts'
 
 const WORDS = 8
 
@@ -111,7 +111,7 @@ function peel(sketch: SetSketch, order: PeelOrder, limit: number): PeelOutcome {
   let head = 0
   let size = m
   // Peeled values, in order; toggling into the result is resolved by parity at the end.
-  let found = new Uint32Array(Math.min(limit, 2 * m + 16) * WORDS)
+  let found = new Uint32Array(Math.min(limit, (m >> 1) + 16) * WORDS)
   let peels = 0
   let limited = false
   const v = new Uint32Array(WORDS)
@@ -158,9 +158,9 @@ function peel(sketch: SetSketch, order: PeelOrder, limit: number): PeelOutcome {
       continue
     }
     const o = base * 4
-    const h0 = elementHash(bytes, 0, o) & mask
-    const h1 = elementHash(bytes, 1, o) & mask
-    const h2 = elementHash(bytes, 2, o) & mask
+    const h0 = (bytes[o]! | (bytes[o + 3]! << 8) | (bytes[o + 6]! << 16) | (bytes[o + 9]! << 24)) & mask
+    const h1 = (bytes[o + 1]! | (bytes[o + 4]! << 8) | (bytes[o + 7]! << 16) | (bytes[o + 10]! << 24)) & mask
+    const h2 = (bytes[o + 2]! | (bytes[o + 5]! << 8) | (bytes[o + 8]! << 16) | (bytes[o + 11]! << 24)) & mask
     if ((((h0 === c ? 1 : 0) + (h1 === c ? 1 : 0) + (h2 === c ? 1 : 0)) & 1) === 0) continue
     if (stashing && !fromStash && !othersHold(w, c, h0, h1, h2)) {
       if (stashed[c] === 0) {

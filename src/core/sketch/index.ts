@@ -28,6 +28,7 @@ export {
   type ReconcileServerSet,
   type ReconcileStep,
   retryCells,
+  saturatedRetry,
 } from './reconcile.ts'
 export {
   answerSchemaSync,

@@ -57,7 +57,11 @@ export type ReconcileReply =
 
 /** What the server reconciles against: its live set, kept incrementally. */
 export interface ReconcileServerSet {
-  /** Sketch (at the cap, or at least at every size it answers), set id and count of its live op ids. */
+  /**
+   * Sketch, set id and count of its live op ids. The sketch must be at least as large as
+   * the request (a request larger than it is answered `fallback`); retries may ask for
+   * up to the cap, so a server keeping a smaller summary builds a larger one on demand.
+   */
   summary: SetSummary
   /** Whether an op id (64 lower-case hex) is in its live set. */
   has(id: string): boolean
@@ -145,14 +149,19 @@ export function answerReconcile(
     return sum.count === request.count && sum.id() === request.setId
   })
   if (result.ok) return { status: 'diff', serverLacks: serverLacks.sort(), clientLacks: clientLacks.sort() }
-  if (cells >= Math.min(cap, summary.cells)) return { status: 'fallback' }
+  // Retries may ask up to the cap even when the summary is smaller: a server that keeps a
+  // small running summary builds a larger one from its live ids for the rare big request.
+  if (cells >= cap) return { status: 'fallback' }
   const estimate = estimateDifference({
     cells,
     zeroCells: zeros,
     peels: result.peels,
     countDifference: Math.abs(summary.count - request.count),
   })
-  return { status: 'retry', cells: retryCells(cells, estimate, Math.min(cap, summary.cells)) }
+  return {
+    status: 'retry',
+    cells: zeros < 3 ? saturatedRetry(cells, estimate, cap) : retryCells(cells, estimate, cap),
+  }
 }
 
 /** What a failed round tells about the difference. */
@@ -172,13 +181,15 @@ export function estimateDifference(round: FailedRound): number {
   let fromZeros: number
   if (m === 1) {
     fromZeros = 2
-  } else if (round.zeroCells === 0) {
-    // Saturated: the last zero cell goes at about m ln(m) / 3 elements; guess well past it.
-    fromZeros = (4 * m * Math.log(m)) / 3
+  } else if (round.zeroCells < 3) {
+    // (Nearly) saturated: the last zero cell goes at about m ln(m) / 3 elements, so d is
+    // at least that and the zero count says no more. Guess past it; if the guess is short,
+    // the next table is sparse enough to estimate from.
+    fromZeros = (2 * m * Math.log(m)) / 3
   } else {
-    // Pessimistic by two standard deviations of the zero count, so the retry rarely falls short.
+    // Pessimistic by one standard deviation of the zero count, so the retry rarely falls short.
     const zeros = round.zeroCells
-    const z = Math.max(0.5, zeros - 2 * Math.sqrt(zeros * (1 - zeros / m)))
+    const z = Math.max(0.5, zeros - Math.sqrt(zeros * (1 - zeros / m)))
     fromZeros = Math.log(z / m) / (3 * Math.log(1 - 1 / m))
   }
   return Math.ceil(Math.max(fromZeros, round.peels, round.countDifference, 1))
@@ -202,6 +213,18 @@ export function cellsNeeded(d: number): number {
 /** The size a retry asks for: at least twice the last, at most `cap`. */
 export function retryCells(lastCells: number, estimate: number, cap: number): number {
   return Math.min(cap, Math.max(2 * lastCells, nextPowerOfTwo(cellsNeeded(estimate))))
+}
+
+/**
+ * The retry after a table saturated (fewer than 3 zero cells): the estimate is only a
+ * lower bound, so a first round jumps at least 8 times, far enough that its own table,
+ * if it fails too, is sparse enough to size the last round from. A saturated table
+ * larger than a first round (the server keeps no state, so size tells) means that
+ * second round fell short too: only the cap can still work within three round trips.
+ */
+export function saturatedRetry(lastCells: number, estimate: number, cap: number): number {
+  if (lastCells > DEFAULT_FIRST_CELLS) return cap
+  return Math.min(cap, Math.max(8 * lastCells, nextPowerOfTwo(cellsNeeded(estimate))))
 }
 
 /** Parses the server's answer on the client; `malformed` for anything off. */

@@ -188,11 +188,6 @@ export class SetSketch {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
     return true
   }
-
-  /** @internal the word view, for the decoder in this folder. */
-  get rawWords(): Uint32Array {
-    return this.words
-  }
 }
 
 const SCRATCH_BYTES = new Uint8Array(ELEMENT_BYTES)

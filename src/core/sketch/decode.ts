@@ -45,7 +45,7 @@ const RETRY_ORDERS: readonly PeelOrder[] = ['stash', 'fifo', 'lifo', 'fifo-rever
 /** The outcome of `decode`: a verified difference, or a failure with what was seen. */
 export type DecodeResult =
   | { ok: true; elements: Uint8Array[]; peels: number; attempts: number }
-  | { ok: false; reason: 'stuck' | 'unverified'; peels: number; attempts: number }
+  | { ok: false; reason: 'stuck' | 'unverified'; peels: number; limited: boolean; attempts: number }
 
 /** Accepts or rejects a candidate difference (normally: does it give the expected set id?). */
 export type Verify = (elements: Uint8Array[]) => boolean
@@ -53,8 +53,9 @@ export type Verify = (elements: Uint8Array[]) => boolean
 /**
  * Decodes `sketch` (normally the XOR of two sketches) and returns the difference only
  * when `verify` accepts it. Never fails where the reference decoder succeeds and
- * verifies. `peels` is that of the reference run (a lower bound on the difference size
- * when it got stuck).
+ * verifies. `peels` is that of the reference run: about a lower bound on the difference
+ * size when it got stuck, meaningless when it hit its budget (`limited`, fake peels
+ * looping).
  */
 export function decode(sketch: SetSketch, verify: Verify): DecodeResult {
   const m = sketch.cells
@@ -79,7 +80,13 @@ export function decode(sketch: SetSketch, verify: Verify): DecodeResult {
       if (verify(elements)) return { ok: true, elements, peels: refPeels, attempts }
     }
   }
-  return { ok: false, reason: anyZero ? 'unverified' : 'stuck', peels: refPeels, attempts }
+  return {
+    ok: false,
+    reason: anyZero ? 'unverified' : 'stuck',
+    peels: refPeels,
+    limited: first.limited,
+    attempts,
+  }
 }
 
 /** The elements of an outcome as 32-byte views. */
@@ -174,13 +181,17 @@ function peel(sketch: SetSketch, order: PeelOrder, limit: number): PeelOutcome {
       limited = true
       break
     }
-    for (let k = 0; k < WORDS; k++) v[k] = w[base + k]!
     if ((peels + 1) * WORDS > found.length) {
       const grown = new Uint32Array(found.length * 2)
       grown.set(found)
       found = grown
     }
-    found.set(v, peels * WORDS)
+    const f = peels * WORDS
+    for (let k = 0; k < WORDS; k++) {
+      const x = w[base + k]!
+      v[k] = x
+      found[f + k] = x
+    }
     peels++
     // Toggle out of the three cells and queue the others, in hash order (the reference's).
     for (let j = 0; j < 3; j++) {

@@ -155,7 +155,7 @@ export function answerReconcile(
   const estimate = estimateDifference({
     cells,
     zeroCells: zeros,
-    peels: result.peels,
+    peels: result.limited ? 0 : result.peels,
     countDifference: Math.abs(summary.count - request.count),
   })
   return {

@@ -30,9 +30,7 @@ export interface SchemaRequest {
 }
 
 export type SchemaAnswer =
-  | { status: 'known' }
-  | { status: 'diff'; previous: string; missing: string[] }
-  | { status: 'full' }
+  { status: 'known' } | { status: 'diff'; previous: string; missing: string[] } | { status: 'full' }
 
 /** What the server holds for the space. */
 export interface SchemaServerState {

@@ -1,0 +1,263 @@
+/**
+ * The sync service: what the routes and the live socket call. It validates ops with
+ * the core (the same code the engine runs), merges them into each space's state to
+ * know which are live, commits them through the store (which numbers them), and tells
+ * listeners about every commit so live subscribers get the ops at once.
+ *
+ * A push is validated outside any lock (signature checks are the expensive part and
+ * run in parallel); then, per space and holding that space's lock, the new ops are
+ * merged in hlc order and committed in one transaction. Only after the commit
+ * resolves are `accepted` results sent (PROTOCOL.md §7: durable before accepted).
+ */
+import type { Verifier } from '../../src/core/ed25519.ts'
+import { type ErrorInfo, SynclineError } from '../../src/core/errors.ts'
+import { compareOps, type Op, type OpLimits } from '../../src/core/op.ts'
+import type { Schema } from '../../src/core/schema.ts'
+import { elementOf } from '../../src/core/sketch/set-summary.ts'
+import { validateOps } from '../../src/core/validate.ts'
+import type { Logger } from '../log.ts'
+import type { OpFilter, OpRow, SpaceInfo, Store } from '../store/store.ts'
+import type { ClientPool } from './client-pool.ts'
+import { KeyedLock } from './keyed-lock.ts'
+import { toNewOp, toOp } from './op-rows.ts'
+import { SpaceCache } from './space-cache.ts'
+
+export interface PushResult {
+  id: string
+  status: 'accepted' | 'duplicate' | 'rejected'
+  seq?: number
+  error?: ErrorInfo
+}
+
+/** Ops just committed to one space, in seq order. */
+export interface Commit {
+  space: string
+  entries: { seq: number; op: Op }[]
+}
+
+export interface PullQuery extends OpFilter {
+  after: number
+  limit: number
+}
+
+export interface PullAnswer {
+  space: SpaceInfo
+  rows: OpRow[]
+  more: boolean
+  total: number
+}
+
+export interface SyncServiceOptions {
+  store: Store
+  pool: ClientPool
+  verifier: Verifier
+  /** The server's wall clock in ns, for the drift check. */
+  physicalNs: () => bigint
+  maxDriftNs: bigint
+  opLimits: OpLimits
+  log: Logger
+}
+
+const EMPTY_SCHEMA: Schema = new Map()
+
+export class SyncService {
+  readonly spaces: SpaceCache
+  private readonly lock = new KeyedLock()
+  private readonly listeners = new Set<(commit: Commit) => void>()
+
+  constructor(private readonly options: SyncServiceOptions) {
+    this.spaces = new SpaceCache(options.store)
+  }
+
+  get store(): Store {
+    return this.options.store
+  }
+
+  get pool(): ClientPool {
+    return this.options.pool
+  }
+
+  /** Calls `listener` after every commit, in seq order per space. */
+  onCommit(listener: (commit: Commit) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Runs `work` holding a space's write lock (schema changes, pruning). */
+  withSpaceLock<T>(space: string, work: () => Promise<T>): Promise<T> {
+    return this.lock.with([space], work)
+  }
+
+  /** PROTOCOL.md §7 push: one result per input, in input order. */
+  async push(device: string, inputs: readonly unknown[]): Promise<PushResult[]> {
+    const schemas = await this.schemasFor(inputs)
+    const validated = await validateOps(inputs, {
+      physicalNs: this.options.physicalNs,
+      maxDriftNs: this.options.maxDriftNs,
+      schema: space => schemas.get(space) ?? EMPTY_SCHEMA,
+      verifier: this.options.verifier,
+      limits: this.options.opLimits,
+    })
+    const results: PushResult[] = new Array(inputs.length)
+    const bySpace = new Map<string, { op: Op; index: number }[]>()
+    validated.forEach((result, index) => {
+      if (!result.ok) {
+        results[index] = { id: idOf(inputs[index]), status: 'rejected', error: result.error }
+        return
+      }
+      const op = result.value
+      let list = bySpace.get(op.space)
+      if (!list) {
+        list = []
+        bySpace.set(op.space, list)
+      }
+      list.push({ op, index })
+    })
+    if (bySpace.size > 0) {
+      await this.lock.with(bySpace.keys(), async () => {
+        for (const [space, items] of bySpace) await this.commitSpace(space, items, results)
+      })
+      for (const space of bySpace.keys()) this.options.pool.seen(space, device)
+    }
+    return results
+  }
+
+  /** Merges and commits the valid ops of one space; the caller holds its lock. */
+  private async commitSpace(space: string, items: { op: Op; index: number }[], results: PushResult[]) {
+    const entry = await this.spaces.ensure(space)
+    items.sort((a, b) => compareOps(a.op, b.op))
+    // Merge is idempotent (a held op changes nothing and reports no live change), so
+    // duplicates need no lookup first: the store tells them apart when appending.
+    const fresh: { op: Op; index: number }[] = []
+    const firstIndex = new Map<string, number>()
+    const liveDelta = new Map<string, number>()
+    for (const item of items) {
+      const { op, index } = item
+      if (firstIndex.has(op.id)) continue // a repeat within this batch: answered after the commit
+      const outcome = entry.state.apply(op)
+      if (outcome.status === 'rejected') {
+        results[index] = { id: op.id, status: 'rejected', error: outcome.error }
+        continue
+      }
+      firstIndex.set(op.id, index)
+      fresh.push(item)
+      for (const added of outcome.liveAdded) liveDelta.set(added.id, (liveDelta.get(added.id) ?? 0) + 1)
+      for (const removed of outcome.liveRemoved)
+        liveDelta.set(removed.id, (liveDelta.get(removed.id) ?? 0) - 1)
+    }
+
+    const freshIds = new Set(fresh.map(i => i.op.id))
+    const superseded: string[] = []
+    for (const [id, delta] of liveDelta) if (delta < 0 && !freshIds.has(id)) superseded.push(id)
+
+    let appended: { seq: number; duplicate: boolean }[]
+    try {
+      appended = await this.store.append(
+        space,
+        fresh.map(i => toNewOp(i.op, entry.state.isLive(i.op.id))),
+        superseded,
+      )
+    } catch (error) {
+      // The in-memory merge ran ahead of a commit that failed: rebuild from the store.
+      this.spaces.drop(space)
+      this.options.log.error('commit failed', { space, error })
+      throw new SynclineError('unavailable', 'the store could not commit the ops')
+    }
+
+    for (const [id, delta] of liveDelta) {
+      if (delta > 0) entry.live.add(elementOf(id))
+      else if (delta < 0) entry.live.remove(elementOf(id))
+    }
+
+    const committed: { seq: number; op: Op }[] = []
+    const seqOf = new Map<string, number>()
+    fresh.forEach((item, i) => {
+      const a = appended[i]!
+      seqOf.set(item.op.id, a.seq)
+      results[item.index] = a.duplicate
+        ? { id: item.op.id, status: 'duplicate', seq: a.seq }
+        : { id: item.op.id, status: 'accepted', seq: a.seq }
+      if (!a.duplicate) committed.push({ seq: a.seq, op: item.op })
+    })
+    for (const { op, index } of items) {
+      if (results[index] === undefined)
+        results[index] = { id: op.id, status: 'duplicate', seq: seqOf.get(op.id)! }
+    }
+    if (committed.length) {
+      committed.sort((a, b) => a.seq - b.seq)
+      const commit: Commit = { space, entries: committed }
+      for (const listener of this.listeners) {
+        try {
+          listener(commit)
+        } catch (error) {
+          this.options.log.error('commit listener failed', { space, error })
+        }
+      }
+    }
+  }
+
+  /** The schemas of the spaces named by the inputs that name one. */
+  private async schemasFor(inputs: readonly unknown[]): Promise<Map<string, Schema>> {
+    const names = new Set<string>()
+    for (const input of inputs) {
+      const space = (input as { space?: unknown } | null)?.space
+      if (
+        typeof space === 'string' &&
+        space.length > 0 &&
+        space.length <= 4 * this.options.opLimits.maxNameLength
+      ) {
+        names.add(space)
+      }
+    }
+    const schemas = new Map<string, Schema>()
+    for (const space of names) schemas.set(space, await this.spaces.schemaOf(space))
+    return schemas
+  }
+
+  /** The space, or `not_found`. */
+  async requireSpace(space: string): Promise<SpaceInfo> {
+    const info = await this.store.getSpace(space)
+    if (!info) throw new SynclineError('not_found', `no space ${JSON.stringify(space)}`)
+    return info
+  }
+
+  /** PROTOCOL.md §7 pull. Records the device's cursor (`after`) in the client pool. */
+  async pull(device: string, space: string, query: PullQuery): Promise<PullAnswer> {
+    const info = await this.requireSpace(space)
+    const page = await this.store.pull(space, query)
+    const filter: OpFilter = {
+      liveOnly: query.liveOnly,
+      collections: query.collections,
+      prefix: query.prefix,
+    }
+    const total = await this.store.count(space, filter)
+    // A cursor past the head acknowledges no more than the head.
+    this.options.pool.seen(space, device, Math.min(query.after, info.head))
+    return { space: info, rows: page.rows, more: page.more, total }
+  }
+
+  /** Live op ids in id order, for the hash exchange (§6). */
+  async ids(space: string, query: OpFilter & { afterId?: string; limit: number }) {
+    await this.requireSpace(space)
+    return this.store.liveIds(space, query)
+  }
+
+  /** The held ops among `ids` (any order), and the ids not held. */
+  async fetch(space: string, ids: readonly string[]): Promise<{ rows: OpRow[]; missing: string[] }> {
+    await this.requireSpace(space)
+    const rows = await this.store.getOps(space, ids)
+    const found = new Set(rows.map(r => r.id))
+    rows.sort((a, b) => a.seq - b.seq)
+    return { rows, missing: [...new Set(ids)].filter(id => !found.has(id)) }
+  }
+
+  /** The live ops of a space as core ops (for reconciliation answers). */
+  liveOps(space: string, ids: readonly string[]): Promise<Op[]> {
+    return this.store.getOps(space, ids).then(rows => rows.filter(r => r.live).map(r => toOp(space, r)))
+  }
+}
+
+function idOf(input: unknown): string {
+  const id = (input as { id?: unknown } | null)?.id
+  return typeof id === 'string' && id.length <= 64 ? id : ''
+}

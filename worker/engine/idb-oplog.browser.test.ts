@@ -1,0 +1,4 @@
+import { openIdbOpLog } from './idb-oplog.ts'
+import { oplogConformance } from './oplog-conformance.ts'
+
+oplogConformance('IndexedDB', name => openIdbOpLog(name))

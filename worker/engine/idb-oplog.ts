@@ -1,0 +1,150 @@
+/**
+ * The OpLog on IndexedDB (through idb): one database per replica name.
+ * Stores: `chunks` (autoincrement key, `{space, ops}`, indexed by space),
+ * `pending` (op id -> op) and `meta` (key -> value). A commit is one transaction;
+ * a full disk surfaces as `quota_exceeded` and, since the transaction aborts whole,
+ * loses nothing that was written before.
+ */
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb'
+import { SynclineError } from '../../src/core/errors.ts'
+import type { Op } from '../../src/core/op.ts'
+import { groupBySpace } from './memory-oplog.ts'
+import { type LoadedLog, type LogWrite, type OpLog, PAGE_SIZE } from './oplog.ts'
+
+interface Chunk {
+  space: string
+  ops: Op[]
+}
+
+interface LogSchema extends DBSchema {
+  chunks: { key: number; value: Chunk; indexes: { space: string } }
+  pending: { key: string; value: Op }
+  meta: { key: string; value: unknown }
+}
+
+const VERSION = 1
+
+/** The IndexedDB database name of a replica. */
+export function databaseName(name: string): string {
+  return `syncline:${name}`
+}
+
+export async function openIdbOpLog(name: string): Promise<OpLog> {
+  const db = await openDB<LogSchema>(databaseName(name), VERSION, {
+    upgrade(db) {
+      const chunks = db.createObjectStore('chunks', { autoIncrement: true })
+      chunks.createIndex('space', 'space')
+      db.createObjectStore('pending')
+      db.createObjectStore('meta')
+    },
+    blocking() {
+      // Another tab wants a newer version: step aside rather than block it.
+      db.close()
+    },
+  })
+  return new IdbOpLog(db, name)
+}
+
+class IdbOpLog implements OpLog {
+  constructor(
+    private readonly db: IDBPDatabase<LogSchema>,
+    private readonly name: string,
+  ) {}
+
+  async load(): Promise<LoadedLog> {
+    const tx = this.db.transaction(['chunks', 'pending', 'meta'])
+    const [keys, chunks, pending, metaKeys, metaValues] = await Promise.all([
+      tx.objectStore('chunks').getAllKeys(),
+      tx.objectStore('chunks').getAll(),
+      tx.objectStore('pending').getAll(),
+      tx.objectStore('meta').getAllKeys(),
+      tx.objectStore('meta').getAll(),
+    ])
+    const ops = new Map<string, Op[]>()
+    for (const chunk of chunks) {
+      const list = ops.get(chunk.space)
+      if (list) for (const op of chunk.ops) list.push(op)
+      else ops.set(chunk.space, chunk.ops)
+    }
+    const meta = new Map(metaKeys.map((key, i) => [key, metaValues[i]]))
+    return { ops, pending, meta, lastChunk: keys.length ? keys[keys.length - 1]! : 0 }
+  }
+
+  commit(write: LogWrite): Promise<void> {
+    return guard(async () => {
+      const tx = this.db.transaction(['chunks', 'pending', 'meta'], 'readwrite', { durability: 'strict' })
+      const writes: Promise<unknown>[] = []
+      try {
+        for (const [space, ops] of groupBySpace(write.ops ?? []))
+          writes.push(tx.objectStore('chunks').add({ space, ops }))
+        for (const op of write.pendingAdd ?? []) writes.push(tx.objectStore('pending').put(op, op.id))
+        for (const id of write.pendingRemove ?? []) writes.push(tx.objectStore('pending').delete(id))
+        for (const [key, value] of Object.entries(write.meta ?? {}))
+          writes.push(tx.objectStore('meta').put(value, key))
+      } catch (error) {
+        // A value that cannot be cloned throws here, after earlier requests were queued:
+        // abort so that none of them lands.
+        tx.abort()
+        await Promise.allSettled([...writes, tx.done])
+        throw error
+      }
+      await Promise.all([...writes, tx.done])
+    })
+  }
+
+  async readSince(afterChunk: number) {
+    const range = IDBKeyRange.lowerBound(afterChunk, true)
+    const tx = this.db.transaction('chunks')
+    const [keys, chunks] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)])
+    return { ops: chunks.flatMap(c => c.ops), lastChunk: keys.length ? keys[keys.length - 1]! : afterChunk }
+  }
+
+  compact(space: string, live: readonly Op[], upToChunk: number): Promise<void> {
+    return guard(async () => {
+      const tx = this.db.transaction('chunks', 'readwrite', { durability: 'strict' })
+      const keys = await tx.store.index('space').getAllKeys(space)
+      // Ops come from the merge state, so they always clone: no abort path needed here.
+      const writes: Promise<unknown>[] = []
+      for (const key of keys) if (key <= upToChunk) writes.push(tx.store.delete(key))
+      for (let i = 0; i < live.length; i += PAGE_SIZE) {
+        writes.push(tx.store.add({ space, ops: live.slice(i, i + PAGE_SIZE) }))
+      }
+      await Promise.all([...writes, tx.done])
+    })
+  }
+
+  chunkCount(space: string): Promise<number> {
+    return this.db.countFromIndex('chunks', 'space', space)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  async destroy(): Promise<void> {
+    this.db.close()
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.deleteDatabase(databaseName(this.name))
+      request.onsuccess = () => resolve()
+      request.onerror = () => reject(request.error)
+    })
+  }
+}
+
+/** Maps storage failures to coded errors; a full disk is `quota_exceeded`. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'QuotaExceededError') {
+      throw new SynclineError(
+        'quota_exceeded',
+        'the browser refused to store more data (disk or quota full)',
+        {
+          cause: error,
+        },
+      )
+    }
+    throw error
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * An OpLog in memory, for Node tests and the simulator. Same semantics as the
+ * IndexedDB one (the conformance suite runs against both); commits are atomic
+ * because nothing in them can fail halfway.
+ */
+import type { Op } from '../../src/core/op.ts'
+import { type LoadedLog, type LogWrite, type OpLog, PAGE_SIZE } from './oplog.ts'
+
+interface Chunk {
+  key: number
+  space: string
+  ops: Op[]
+}
+
+/** Several MemoryOpLog handles on one store behave like tabs sharing one database. */
+export class MemoryStore {
+  chunks: Chunk[] = []
+  pending = new Map<string, Op>()
+  meta = new Map<string, unknown>()
+  nextKey = 1
+}
+
+export class MemoryOpLog implements OpLog {
+  constructor(private readonly store = new MemoryStore()) {}
+
+  async load(): Promise<LoadedLog> {
+    const ops = new Map<string, Op[]>()
+    for (const chunk of this.store.chunks) {
+      const list = ops.get(chunk.space) ?? []
+      list.push(...chunk.ops)
+      ops.set(chunk.space, list)
+    }
+    return {
+      ops,
+      pending: [...this.store.pending.values()],
+      meta: new Map(this.store.meta),
+      lastChunk: this.store.nextKey - 1,
+    }
+  }
+
+  async commit(write: LogWrite): Promise<void> {
+    const s = this.store
+    // Clone everything first (cloning is what can fail), then apply: all or nothing.
+    const chunks = [...groupBySpace(write.ops ?? [])].map(([space, ops]) => ({
+      space,
+      ops: structuredClone(ops),
+    }))
+    const pending = (write.pendingAdd ?? []).map(op => structuredClone(op))
+    const meta = Object.entries(write.meta ?? {}).map(
+      ([key, value]) => [key, structuredClone(value)] as const,
+    )
+    for (const chunk of chunks) s.chunks.push({ key: s.nextKey++, ...chunk })
+    for (const op of pending) s.pending.set(op.id, op)
+    for (const id of write.pendingRemove ?? []) s.pending.delete(id)
+    for (const [key, value] of meta) s.meta.set(key, value)
+  }
+
+  async readSince(afterChunk: number) {
+    const chunks = this.store.chunks.filter(c => c.key > afterChunk)
+    return { ops: chunks.flatMap(c => c.ops), lastChunk: Math.max(afterChunk, ...chunks.map(c => c.key)) }
+  }
+
+  async compact(space: string, live: readonly Op[], upToChunk: number): Promise<void> {
+    const s = this.store
+    const kept = s.chunks.filter(c => c.space !== space || c.key > upToChunk)
+    const packed: Chunk[] = []
+    for (let i = 0; i < live.length; i += PAGE_SIZE) {
+      packed.push({ key: s.nextKey++, space, ops: structuredClone(live.slice(i, i + PAGE_SIZE)) })
+    }
+    s.chunks = [...kept, ...packed].sort((a, b) => a.key - b.key)
+  }
+
+  async chunkCount(space: string): Promise<number> {
+    return this.store.chunks.filter(c => c.space === space).length
+  }
+
+  close(): void {}
+
+  async destroy(): Promise<void> {
+    Object.assign(this.store, new MemoryStore())
+  }
+}
+
+export function groupBySpace(ops: readonly Op[]): Map<string, Op[]> {
+  const bySpace = new Map<string, Op[]>()
+  for (const op of ops) {
+    const list = bySpace.get(op.space)
+    if (list) list.push(op)
+    else bySpace.set(op.space, [op])
+  }
+  return bySpace
+}

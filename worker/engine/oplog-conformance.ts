@@ -1,0 +1,111 @@
+/**
+ * The conformance suite every OpLog implementation must pass (automerge-repo's
+ * pattern): run by memory-oplog.test.ts in Node and idb-oplog.browser.test.ts in Chromium.
+ */
+import { describe, expect, it } from 'vitest'
+import type { Op } from '../../src/core/op.ts'
+import type { OpLog } from './oplog.ts'
+
+/** An op that needs no signature: the log stores whatever it is given. */
+export function fakeOp(space: string, n: number, extra: Partial<Op> = {}): Op {
+  return {
+    space,
+    collection: 'items',
+    record: `r${n}`,
+    action: 'update',
+    fields: { n, text: 'é😀' },
+    hlc: `2026-01-01T00:00:00.${String(n).padStart(9, '0')}Z/${'A'.repeat(32)}`,
+    author: 'author',
+    id: n.toString(16).padStart(64, '0'),
+    sig: 'sig',
+    ...extra,
+  }
+}
+
+/** `open(name)` opens a log; two opens of one name share storage, like two tabs. */
+export function oplogConformance(label: string, open: (name: string) => Promise<OpLog>) {
+  let counter = 0
+  const fresh = async () => {
+    const name = `conformance-${Date.now()}-${counter++}`
+    return { name, log: await open(name) }
+  }
+
+  describe(`OpLog conformance: ${label}`, () => {
+    it('starts empty', async () => {
+      const { log } = await fresh()
+      const loaded = await log.load()
+      expect(loaded.ops.size).toBe(0)
+      expect(loaded.pending).toEqual([])
+      expect(loaded.lastChunk).toBe(0)
+      await log.destroy()
+    })
+
+    it('keeps committed ops, pending ops and meta across reopening', async () => {
+      const { name, log } = await fresh()
+      const ops = [fakeOp('a', 1), fakeOp('b', 2), fakeOp('a', 3)]
+      await log.commit({ ops, pendingAdd: [ops[0]!], meta: { clock: '42', 'space:a': { cursor: 7 } } })
+      log.close()
+      const again = await open(name)
+      const loaded = await again.load()
+      expect(loaded.ops.get('a')).toEqual([ops[0], ops[2]])
+      expect(loaded.ops.get('b')).toEqual([ops[1]])
+      expect(loaded.pending).toEqual([ops[0]])
+      expect(loaded.meta.get('clock')).toBe('42')
+      expect(loaded.meta.get('space:a')).toEqual({ cursor: 7 })
+      await again.destroy()
+    })
+
+    it('removes acknowledged pending ops and keeps the rest', async () => {
+      const { log } = await fresh()
+      const ops = [fakeOp('a', 1), fakeOp('a', 2)]
+      await log.commit({ ops, pendingAdd: ops })
+      await log.commit({ pendingRemove: [ops[0]!.id] })
+      expect((await log.load()).pending).toEqual([ops[1]])
+      await log.destroy()
+    })
+
+    it('appends in commit order and reads what other handles appended since', async () => {
+      const { name, log } = await fresh()
+      const other = await open(name)
+      await log.commit({ ops: [fakeOp('a', 1)] })
+      const { lastChunk } = await log.load()
+      await other.commit({ ops: [fakeOp('a', 2), fakeOp('a', 3)] })
+      const since = await log.readSince(lastChunk)
+      expect(since.ops.map(op => op.record)).toEqual(['r2', 'r3'])
+      expect(since.lastChunk).toBeGreaterThan(lastChunk)
+      expect((await log.readSince(since.lastChunk)).ops).toEqual([])
+      other.close()
+      await log.destroy()
+    })
+
+    it('compacts a space into packed pages and keeps chunks appended after the read', async () => {
+      const { name, log } = await fresh()
+      for (let i = 0; i < 5; i++) await log.commit({ ops: [fakeOp('a', i)] })
+      await log.commit({ ops: [fakeOp('b', 99)] })
+      const { lastChunk } = await log.load()
+      const other = await open(name)
+      await other.commit({ ops: [fakeOp('a', 100)] }) // another tab, after our read
+      const live = Array.from({ length: 2500 }, (_, i) => fakeOp('a', 1000 + i))
+      await log.compact('a', live, lastChunk)
+      const loaded = await log.load()
+      expect(loaded.ops.get('a')!.map(op => op.record)).toEqual(['r100', ...live.map(op => op.record)])
+      expect(loaded.ops.get('b')!.length).toBe(1)
+      expect(await log.chunkCount('a')).toBe(1 + 3)
+      other.close()
+      await log.destroy()
+    })
+
+    it('a commit is all or nothing', async () => {
+      const { log } = await fresh()
+      await log.commit({ ops: [fakeOp('a', 1)] })
+      // A value that cannot be stored (a function) fails the whole commit.
+      const bad = { ...fakeOp('a', 2), fields: { f: (() => 1) as unknown as number } }
+      await expect(log.commit({ ops: [fakeOp('a', 3)], pendingAdd: [bad], meta: { x: 1 } })).rejects.toThrow()
+      const loaded = await log.load()
+      expect(loaded.ops.get('a')!.map(op => op.record)).toEqual(['r1'])
+      expect(loaded.pending).toEqual([])
+      expect(loaded.meta.has('x')).toBe(false)
+      await log.destroy()
+    })
+  })
+}

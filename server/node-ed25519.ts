@@ -3,9 +3,10 @@
  * objects are created once per author by `createVerifier`'s cache, and the async
  * form runs on libuv's thread pool, so a batch verifies on every core.
  */
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { createPrivateKey, createPublicKey, hash, type KeyObject, sign, verify } from 'node:crypto'
 import { toBase64url } from '../src/core/bytes.ts'
 import type { Ed25519Backend } from '../src/core/ed25519.ts'
+import type { Sha256 } from '../src/core/op.ts'
 
 export const nodeEd25519: Ed25519Backend<KeyObject> = {
   name: 'node:crypto',
@@ -36,3 +37,6 @@ const PKCS8_PREFIX = Uint8Array.from([
 function pkcs8(seed: Uint8Array): Buffer {
   return Buffer.concat([PKCS8_PREFIX, seed])
 }
+
+/** Node's one-shot SHA-256: about 3x noble's for op-sized inputs. */
+export const nodeSha256: Sha256 = data => hash('sha256', data, 'buffer')

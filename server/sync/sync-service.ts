@@ -15,6 +15,7 @@ import { compareOps, type Op, type OpLimits } from '../../src/core/op.ts'
 import type { Schema } from '../../src/core/schema.ts'
 import { elementOf } from '../../src/core/sketch/set-summary.ts'
 import { validateOps } from '../../src/core/validate.ts'
+import { nodeSha256 } from '../node-ed25519.ts'
 import type { Logger } from '../log.ts'
 import type { OpFilter, OpRow, SpaceInfo, Store } from '../store/store.ts'
 import type { ClientPool } from './client-pool.ts'
@@ -97,6 +98,7 @@ export class SyncService {
       schema: space => schemas.get(space) ?? EMPTY_SCHEMA,
       verifier: this.options.verifier,
       limits: this.options.opLimits,
+      sha256: nodeSha256,
     })
     const results: PushResult[] = new Array(inputs.length)
     const bySpace = new Map<string, { op: Op; index: number }[]>()

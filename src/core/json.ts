@@ -13,11 +13,15 @@ export type JsonObject = { [key: string]: JsonValue }
 
 // In Unicode mode a surrogate pair is one code point, so this matches only lone halves.
 const LONE_SURROGATE = /\p{Cs}/u
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed
 
 /** True when `text` has no lone surrogate (is valid UTF-16, so encodes to UTF-8). */
-export function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text)
-}
+export const isWellFormed: (text: string) => boolean = nativeIsWellFormed
+  ? text => nativeIsWellFormed.call(text)
+  : text => !LONE_SURROGATE.test(text)
+
+/** How deep JSON values may nest, here and in the strict parser. */
+export const MAX_DEPTH = 64
 
 /** Thrown by `canonicalJson` for a value JSON cannot carry exactly. */
 export class NotJsonError extends Error {
@@ -29,7 +33,8 @@ export class NotJsonError extends Error {
  * ECMAScript writes them, strings as `JSON.stringify` writes them. Throws
  * `NotJsonError` on non-finite numbers, lone surrogates and non-JSON values.
  */
-export function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > MAX_DEPTH) throw new NotJsonError(`nested deeper than ${MAX_DEPTH}`)
   switch (typeof value) {
     case 'string':
       if (!isWellFormed(value)) throw new NotJsonError('lone surrogate in a string')
@@ -44,7 +49,7 @@ export function canonicalJson(value: unknown): string {
       if (value === null) return 'null'
       if (Array.isArray(value)) {
         let out = '['
-        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i])
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i], depth + 1)
         return `${out}]`
       }
       if (!isPlainObject(value)) throw new NotJsonError('not a plain object')
@@ -53,7 +58,7 @@ export function canonicalJson(value: unknown): string {
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!
         if (!isWellFormed(key)) throw new NotJsonError('lone surrogate in a key')
-        out += `${i ? ',' : ''}${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`
+        out += `${i ? ',' : ''}${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key], depth + 1)}`
       }
       return `${out}}`
     }
@@ -73,7 +78,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * finite numbers, well-formed strings and keys. Returns a reason, or undefined.
  */
 export function jsonProblem(value: unknown, depth = 0): string | undefined {
-  if (depth > 64) return 'nested too deeply'
+  if (depth > MAX_DEPTH) return 'nested too deeply'
   switch (typeof value) {
     case 'string':
       return isWellFormed(value) ? undefined : 'lone surrogate in a string'
@@ -108,7 +113,7 @@ export function jsonProblem(value: unknown, depth = 0): string | undefined {
  * (compared after unescaping), lone surrogates and numbers that overflow to ±Infinity.
  * Nesting is capped at `maxDepth` so hostile input cannot exhaust the stack.
  */
-export function parseJsonStrict(text: string, maxDepth = 64): Result<unknown> {
+export function parseJsonStrict(text: string, maxDepth = MAX_DEPTH): Result<unknown> {
   const parser = new StrictParser(text, maxDepth)
   try {
     parser.skipSpace()

@@ -1,12 +1,14 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
-import { nodeEd25519 } from '../../server/node-ed25519.ts'
+import fc from 'fast-check'
+import { nodeEd25519, nodeSha256 } from '../../server/node-ed25519.ts'
 import { webcryptoEd25519 } from '../../worker/engine/webcrypto-ed25519.ts'
 import { fromHex, toBase64url } from './bytes.ts'
 import { type AnyEd25519Backend, createVerifier, nobleEd25519, normativeVerify } from './ed25519.ts'
 import { parseJsonStrict } from './json.ts'
-import { canonicalOp, computeOpId, type Op, signOp, type UnsignedOp } from './op.ts'
+import { canonicalOp, computeOpId, nobleSha256, type Op, signOp, type UnsignedOp } from './op.ts'
+import { canonicalJson } from './json.ts'
 import { createSchema, normalizeDescriptor } from './schema.ts'
 import { loadVectors } from './testing/vectors.ts'
 import { checkSignedOp, validateOp } from './validate.ts'
@@ -46,6 +48,37 @@ describe('canonical JSON and op ids (§1, §3)', () => {
     expect(parsed.ok).toBe(true)
     expect(canonicalOp(parsed.ok ? (parsed.value as UnsignedOp) : v.op)).toBe(v.canonical)
     expect(computeOpId(v.op)).toBe(v.id)
+  })
+})
+
+describe('the op canonical form and hash backends', () => {
+  it('canonicalOp writes what canonicalJson writes, for any op', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          space: fc.string({ minLength: 1 }),
+          collection: fc.string({ minLength: 1 }),
+          record: fc.string({ minLength: 1, unit: 'binary' }),
+          action: fc.constantFrom('create', 'update'),
+          fields: fc.dictionary(fc.string(), fc.jsonValue()),
+          hlc: fc.string(),
+          author: fc.string(),
+        }),
+        op => {
+          const unsigned = op as UnsignedOp
+          expect(canonicalOp(unsigned)).toBe(canonicalJson(unsigned))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it("Node's SHA-256 equals noble's", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), bytes => {
+        expect(nodeSha256(bytes)).toEqual(Buffer.from(nobleSha256(bytes)))
+      }),
+    )
   })
 })
 

@@ -6,7 +6,7 @@
  */
 import type { Verifier } from './ed25519.ts'
 import { fail, ok, type Result } from './errors.ts'
-import { checkOpId, DEFAULT_OP_LIMITS, inspectOp, type Op, type OpLimits } from './op.ts'
+import { checkOpId, DEFAULT_OP_LIMITS, inspectOp, type Op, type OpLimits, type Sha256 } from './op.ts'
 import { checkOpSchema, type Schema } from './schema.ts'
 import { checkDrift, parseHlc } from './uhlc.ts'
 
@@ -18,6 +18,8 @@ export interface ValidationContext {
   schema: Schema | ((space: string) => Schema)
   verifier: Verifier
   limits?: OpLimits
+  /** A faster SHA-256 where the platform has one (Node's crypto); noble by default. */
+  sha256?: Sha256
 }
 
 /** Steps 1-3, what makes an op authentic whoever receives it: malformed, bad_id, bad_signature. */
@@ -25,10 +27,11 @@ export async function checkSignedOp(
   input: unknown,
   verifier: Verifier,
   limits: OpLimits = DEFAULT_OP_LIMITS,
+  hash?: Sha256,
 ): Promise<Result<Op>> {
   const inspected = inspectOp(input, limits)
   if (!inspected.ok) return inspected
-  const idBytes = checkOpId(inspected.value)
+  const idBytes = checkOpId(inspected.value, hash)
   if (!idBytes.ok) return idBytes
   const { op, authorKey, signature } = inspected.value
   if (!(await verifier.verify(op.author, authorKey, signature, idBytes.value))) {
@@ -39,7 +42,7 @@ export async function checkSignedOp(
 
 /** Validates one op, a parsed JSON value. */
 export async function validateOp(input: unknown, ctx: ValidationContext): Promise<Result<Op>> {
-  const signed = await checkSignedOp(input, ctx.verifier, ctx.limits)
+  const signed = await checkSignedOp(input, ctx.verifier, ctx.limits, ctx.sha256)
   if (!signed.ok) return signed
   const op = signed.value
   const drift = checkDrift(parseHlc(op.hlc)!.time, ctx.physicalNs(), ctx.maxDriftNs)

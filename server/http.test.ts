@@ -5,7 +5,7 @@
 import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from './log.ts'
-import { decodeOpPack, OPPACK_TYPE } from './sync/oppack.ts'
+import { decodeOpPack, OPPACK_TYPE } from '../src/core/oppack.ts'
 import { TestDevice } from './testing/test-device.ts'
 import { startServer, TEST_SCHEMA } from './testing/test-server.ts'
 

@@ -7,7 +7,7 @@
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { decodeOpPack, OPPACK_TYPE } from '../../server/sync/oppack.ts'
+import { decodeOpPack, OPPACK_TYPE } from '../../src/core/oppack.ts'
 import { TestDevice } from '../../server/testing/test-device.ts'
 import type { Row } from '../lib/report.ts'
 import { devices, makeOps, SCHEMA, startServerProcess } from './harness.ts'

@@ -13,7 +13,7 @@ import { malformed, name, prefix, queryFlag, queryInt, singleParams } from '../h
 import type { Route } from '../http/route.ts'
 import type { ServerLimits } from '../options.ts'
 import { seqOpsJsonText } from '../sync/op-rows.ts'
-import { encodeOpPack, OPPACK_TYPE, wantsOpPack } from '../sync/oppack.ts'
+import { encodeOpPack, OPPACK_TYPE, wantsOpPack } from '../../src/core/oppack.ts'
 import type { SyncService } from '../sync/sync-service.ts'
 
 const DEFAULT_LIMIT = 1000

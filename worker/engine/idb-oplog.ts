@@ -113,6 +113,14 @@ class IdbOpLog implements OpLog {
     })
   }
 
+  async claimMeta<T>(key: string, value: T): Promise<T> {
+    const tx = this.db.transaction('meta', 'readwrite', { durability: 'strict' })
+    const stored = (await tx.store.get(key)) as T | undefined
+    if (stored === undefined) await tx.store.put(value, key)
+    await tx.done
+    return stored ?? value
+  }
+
   chunkCount(space: string): Promise<number> {
     return this.db.countFromIndex('chunks', 'space', space)
   }

@@ -70,6 +70,11 @@ export class MemoryOpLog implements OpLog {
     s.chunks = [...kept, ...packed].sort((a, b) => a.key - b.key)
   }
 
+  async claimMeta<T>(key: string, value: T): Promise<T> {
+    if (!this.store.meta.has(key)) this.store.meta.set(key, structuredClone(value))
+    return structuredClone(this.store.meta.get(key)) as T
+  }
+
   async chunkCount(space: string): Promise<number> {
     return this.store.chunks.filter(c => c.space === space).length
   }

@@ -95,6 +95,19 @@ export function oplogConformance(label: string, open: (name: string) => Promise<
       await log.destroy()
     })
 
+    it('claims a meta value once, even when two handles race', async () => {
+      const { name, log } = await fresh()
+      const other = await open(name)
+      const [a, b] = await Promise.all([
+        log.claimMeta('device', 'first'),
+        other.claimMeta('device', 'second'),
+      ])
+      expect(a).toBe(b)
+      expect(await log.claimMeta('device', 'third')).toBe(a)
+      other.close()
+      await log.destroy()
+    })
+
     it('a commit is all or nothing', async () => {
       const { log } = await fresh()
       await log.commit({ ops: [fakeOp('a', 1)] })

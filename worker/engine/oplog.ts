@@ -42,6 +42,11 @@ export interface OpLog {
    * Chunks appended later (another tab's writes) are kept.
    */
   compact(space: string, live: readonly Op[], upToChunk: number): Promise<void>
+  /**
+   * Stores `value` under `key` unless a value is there already, and returns what is
+   * stored, atomically: two tabs creating a device identity at once agree on one.
+   */
+  claimMeta<T>(key: string, value: T): Promise<T>
   /** Number of stored values of a space's chunks, for deciding when to compact. */
   chunkCount(space: string): Promise<number>
   close(): void

@@ -17,12 +17,25 @@
  *
  * Pure apart from the core's hashing: the engine can use the same module to read pages.
  */
-import { fromBase64url, fromHex, toBase64url, toHex } from '../../src/core/bytes.ts'
-import { SynclineError } from '../../src/core/errors.ts'
-import type { JsonObject } from '../../src/core/json.ts'
-import { type Action, computeOpId, type Op } from '../../src/core/op.ts'
-import { formatHlc, parseHlc } from '../../src/core/uhlc.ts'
-import type { OpRow } from '../store/store.ts'
+import { fromBase64url, fromHex, toBase64url, toHex } from './bytes.ts'
+import { SynclineError } from './errors.ts'
+import type { JsonObject } from './json.ts'
+import { type Action, computeOpId, type Op } from './op.ts'
+import { formatHlc, parseHlc } from './uhlc.ts'
+
+/** An op as a store keeps it: its fields still JSON text, with its sequence number. */
+export interface OpPackRow {
+  seq: number
+  id: string
+  collection: string
+  record: string
+  action: Action
+  /** The op's `fields` as JSON text; undefined for a delete. */
+  fields: string | undefined
+  hlc: string
+  author: string
+  sig: string
+}
 
 export const OPPACK_TYPE = 'application/vnd.syncline.oppack'
 
@@ -137,7 +150,7 @@ function unzigzag(n: bigint): bigint {
 /** Encodes stored rows of one space (fields kept as JSON text, never re-serialised). */
 export function encodeOpPack(
   space: string,
-  rows: readonly OpRow[],
+  rows: readonly OpPackRow[],
   meta: OpPackMeta,
   withIds = false,
 ): Uint8Array {

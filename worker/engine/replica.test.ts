@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { nobleEd25519 } from '../../src/core/ed25519.ts'
+import { SynclineError } from '../../src/core/errors.ts'
+import { createSchema } from '../../src/core/schema.ts'
+import { msToNs, parseHlc } from '../../src/core/uhlc.ts'
+import { MemoryOpLog, MemoryStore } from './memory-oplog.ts'
+import type { LogWrite } from './oplog.ts'
+import { type Change, Replica } from './replica.ts'
+
+const created = createSchema([
+  { name: 'items', crdt: 'lww' },
+  { name: 'history', crdt: 'gset' },
+  { name: 'profile', crdt: 'lww', owned: true },
+])
+if (!created.ok) throw new Error(created.error.message)
+const schema = created.value
+
+/** A log that counts commits and can be told to fail, like a full disk. */
+class CountingLog extends MemoryOpLog {
+  commits = 0
+  failNext = false
+  override async commit(write: LogWrite) {
+    this.commits++
+    if (this.failNext) {
+      this.failNext = false
+      throw new SynclineError('quota_exceeded', 'disk full')
+    }
+    return super.commit(write)
+  }
+}
+
+function open(store = new MemoryStore(), log = new CountingLog(store)) {
+  return Replica.open({
+    log,
+    schema,
+    backend: nobleEd25519,
+    wallNs: () => msToNs(Date.now()),
+    random: n => new Uint8Array(randomBytes(n)),
+  })
+}
+
+describe('Replica: local writes', () => {
+  it('writes durably and reads back after reopening', async () => {
+    const store = new MemoryStore()
+    const replica = await open(store)
+    const space = await replica.createSpace()
+    await replica.write(space, 'items', 'milk', 'create', { title: 'Milk', done: false })
+    await replica.write(space, 'items', 'milk', 'update', { done: true })
+    expect(replica.get(space, 'items', 'milk')).toEqual({ title: 'Milk', done: true })
+    expect(replica.get(space, '_members', replica.device)).toEqual({ access: 'admin' })
+    const reopened = await open(store)
+    expect(reopened.device).toBe(replica.device)
+    expect(reopened.get(space, 'items', 'milk')).toEqual({ title: 'Milk', done: true })
+    expect(reopened.pendingCount).toBe(3)
+  })
+
+  it('never issues a timestamp at or below one issued before a reload', async () => {
+    const store = new MemoryStore()
+    const replica = await open(store)
+    const op = await replica.write('s', 'items', 'a', 'update', { n: 1 })
+    const reopened = await open(store)
+    const next = await reopened.write('s', 'items', 'a', 'update', { n: 2 })
+    expect(parseHlc(next.hlc)!.time > parseHlc(op.hlc)!.time).toBe(true)
+  })
+
+  it('commits writes issued together in one transaction (group commit)', async () => {
+    const log = new CountingLog()
+    const replica = await open(undefined, log)
+    const before = log.commits
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) => replica.write('s', 'items', `r${i}`, 'update', { i })),
+    )
+    expect(log.commits - before).toBeLessThanOrEqual(2)
+    expect(replica.list('s', 'items').length).toBe(500)
+  })
+
+  it('rejects a write the schema forbids with its code, and stores nothing', async () => {
+    const replica = await open()
+    await expect(replica.write('s', 'history', 'h', 'update', {})).rejects.toMatchObject({
+      code: 'bad_action',
+    })
+    await expect(replica.write('s', 'nope', 'h', 'create', {})).rejects.toMatchObject({
+      code: 'unknown_collection',
+    })
+    await expect(replica.write('s', 'profile', 'someone-else/me', 'create', {})).rejects.toMatchObject({
+      code: 'owned',
+    })
+    expect(replica.pendingCount).toBe(0)
+  })
+
+  it('a failed commit (disk full) rejects with quota_exceeded and loses nothing written before', async () => {
+    const log = new CountingLog()
+    const replica = await open(undefined, log)
+    await replica.write('s', 'items', 'kept', 'update', { v: 1 })
+    log.failNext = true
+    await expect(replica.write('s', 'items', 'lost', 'update', { v: 2 })).rejects.toMatchObject({
+      code: 'quota_exceeded',
+    })
+    expect(replica.get('s', 'items', 'lost')).toBeUndefined()
+    expect(replica.get('s', 'items', 'kept')).toEqual({ v: 1 })
+    expect((await log.load()).pending.map(op => op.record)).toEqual(['kept'])
+  })
+
+  it('announces each change with the records it touched', async () => {
+    const replica = await open()
+    const changes: Change[] = []
+    replica.onChange(change => changes.push(change))
+    await replica.write('s', 'items', 'a', 'update', { v: 1 })
+    expect(changes).toHaveLength(1)
+    expect(changes[0]!.source).toBe('local')
+    expect([...changes[0]!.records.get('items')!]).toEqual(['a'])
+  })
+})
+
+describe('Replica: sync side', () => {
+  it('acknowledged ops leave the pending set; rejected ones are returned', async () => {
+    const replica = await open()
+    const a = await replica.write('s', 'items', 'a', 'update', { v: 1 })
+    const b = await replica.write('s', 'items', 'b', 'update', { v: 1 })
+    const rejected = await replica.acknowledge([
+      { id: a.id, status: 'accepted' },
+      { id: b.id, status: 'rejected', error: { code: 'forbidden', message: 'no' } },
+    ])
+    expect(rejected.map(r => r.op.id)).toEqual([b.id])
+    expect(replica.pendingOps().map(op => op.id)).toEqual([b.id])
+  })
+
+  it('applies remote ops with the cursor in one transaction and keeps both after reopening', async () => {
+    const store = new MemoryStore()
+    const writer = await open(new MemoryStore())
+    const op = await writer.write('s', 'items', 'x', 'update', { from: 'server' })
+    const replica = await open(store)
+    await replica.applyRemote('s', [op], 7)
+    expect(replica.get('s', 'items', 'x')).toEqual({ from: 'server' })
+    expect(replica.cursor('s')).toBe(7)
+    const reopened = await open(store)
+    expect(reopened.cursor('s')).toBe(7)
+    expect(reopened.summary('s').id).toBe(replica.summary('s').id)
+  })
+
+  it('removing a rejected local op shows again what it had superseded', async () => {
+    const replica = await open()
+    const other = await open(new MemoryStore())
+    const remote = await other.write('s', 'items', 'x', 'update', { v: 'remote' })
+    await replica.applyRemote('s', [remote], 1)
+    const local = await replica.write('s', 'items', 'x', 'update', { v: 'local' })
+    expect(replica.get('s', 'items', 'x')).toEqual({ v: 'local' })
+    await replica.remove('s', [local.id])
+    expect(replica.get('s', 'items', 'x')).toEqual({ v: 'remote' })
+    expect(replica.pendingCount).toBe(0)
+  })
+
+  it('re-stamping a drifted op replaces it with the same change at a fresh time', async () => {
+    const replica = await open()
+    const op = await replica.write('s', 'items', 'x', 'update', { v: 1 })
+    const fresh = await replica.restamp(op)
+    expect(fresh.id).not.toBe(op.id)
+    expect(fresh.hlc > op.hlc).toBe(true)
+    expect(replica.pendingOps().map(o => o.id)).toEqual([fresh.id])
+    expect(replica.get('s', 'items', 'x')).toEqual({ v: 1 })
+  })
+
+  it('two tabs on one store see each other through the log', async () => {
+    const store = new MemoryStore()
+    const tab1 = await open(store)
+    const tab2 = await open(store)
+    expect(tab2.device).toBe(tab1.device)
+    await tab1.write('s', 'items', 'a', 'update', { v: 1 })
+    await tab2.catchUpWithTabs()
+    expect(tab2.get('s', 'items', 'a')).toEqual({ v: 1 })
+  })
+})

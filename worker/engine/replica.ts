@@ -1,0 +1,368 @@
+/**
+ * The local replica of one device (one per tab's worker, all on one OpLog): the
+ * merged state of each space, the clock, the device identity, and the durable log.
+ *
+ * Local writes are built, signed and committed (group commit) before they are merged
+ * and shown, so a write that resolves is durable and a write that fails leaves no
+ * trace. Remote ops are merged after they are stored, one transaction per batch.
+ * The sync loop drives the replica through the "sync side" methods; the app through
+ * the "app side" ones. Every change is announced to `onChange` listeners with the
+ * records it touched.
+ */
+import { toBase64url } from '../../src/core/bytes.ts'
+import type { AnyEd25519Backend, Ed25519Signer } from '../../src/core/ed25519.ts'
+import { type ErrorInfo, SynclineError } from '../../src/core/errors.ts'
+import type { JsonObject } from '../../src/core/json.ts'
+import { SpaceState } from '../../src/core/merge/space-state.ts'
+import { type Action, type Op, signOp } from '../../src/core/op.ts'
+import { checkOpSchema, MEMBERS, type Schema } from '../../src/core/schema.ts'
+import { createSkewEstimator, type SkewEstimator } from '../../src/core/skew.ts'
+import { elementOf, SetSummary } from '../../src/core/sketch/index.ts'
+import { type Clock, createClock, DEFAULT_MAX_DRIFT_NS, instanceId } from '../../src/core/uhlc.ts'
+import { GroupCommit } from './group-commit.ts'
+import type { LogWrite, OpLog } from './oplog.ts'
+
+/** Where a change came from: this tab, another tab of this device, or the server. */
+export type ChangeSource = 'local' | 'tab' | 'remote'
+
+export interface Change {
+  space: string
+  source: ChangeSource
+  /** The records whose state may have changed, by collection. */
+  records: Map<string, Set<string>>
+}
+
+export interface ReplicaOptions {
+  log: OpLog
+  /** The app's collections; `_members` is built in. */
+  schema: Schema
+  /** Signs this device's ops (WebCrypto where the browser has Ed25519). */
+  backend: AnyEd25519Backend
+  /** The local wall clock in ns (skew correction is added here). */
+  wallNs: () => bigint
+  random: (bytes: number) => Uint8Array
+  maxDriftNs?: bigint
+  /** Sketch size kept per space for reconciliation (a power of two). */
+  summaryCells?: number
+}
+
+interface SpaceRuntime {
+  state: SpaceState
+  summary: SetSummary
+  /** The server sequence number this replica has pulled up to. */
+  cursor: number
+}
+
+const META_DEVICE = 'device'
+const META_CLOCK = 'clock'
+const spaceKey = (space: string) => `space:${space}`
+
+export class Replica {
+  readonly device: string
+  readonly clock: Clock
+  readonly skew: SkewEstimator
+  private readonly spaces = new Map<string, SpaceRuntime>()
+  private readonly pending = new Map<string, Op>()
+  private readonly listeners = new Set<(change: Change) => void>()
+  private readonly commits: GroupCommit
+  private lastChunk: number
+
+  private constructor(
+    private readonly options: ReplicaOptions,
+    private readonly signer: Ed25519Signer,
+    lastTimeNs: bigint,
+    lastChunk: number,
+  ) {
+    this.device = toBase64url(signer.publicKey)
+    this.skew = createSkewEstimator()
+    this.clock = createClock({
+      id: instanceId(options.random(16)),
+      physicalNs: () => options.wallNs() + this.skew.offsetNs,
+      maxDriftNs: options.maxDriftNs ?? DEFAULT_MAX_DRIFT_NS,
+      lastTimeNs,
+    })
+    this.commits = new GroupCommit(write => options.log.commit(write))
+    this.lastChunk = lastChunk
+  }
+
+  /** Opens the replica stored in `options.log`, creating the device identity on first use. */
+  static async open(options: ReplicaOptions): Promise<Replica> {
+    const loaded = await options.log.load()
+    const seed =
+      (loaded.meta.get(META_DEVICE) as Uint8Array | undefined) ??
+      (await options.log.claimMeta(META_DEVICE, options.random(32)))
+    const signer = await options.backend.importSigner(seed)
+    const lastTimeNs = BigInt((loaded.meta.get(META_CLOCK) as string | undefined) ?? '0')
+    const replica = new Replica(options, signer, lastTimeNs, loaded.lastChunk)
+    for (const [key, value] of loaded.meta) {
+      if (key.startsWith('space:'))
+        replica.runtime(key.slice(6)).cursor = (value as { cursor: number }).cursor
+    }
+    for (const [space, ops] of loaded.ops) replica.merge(space, ops)
+    for (const op of loaded.pending) {
+      replica.pending.set(op.id, op)
+      replica.merge(op.space, [op])
+    }
+    return replica
+  }
+
+  // ---- app side ---------------------------------------------------------------
+
+  /** Writes one change to one record; resolves with the op once it is durable. */
+  async write(
+    space: string,
+    collection: string,
+    record: string,
+    action: Action,
+    fields?: JsonObject,
+  ): Promise<Op> {
+    const unsigned = {
+      space,
+      collection,
+      record,
+      action,
+      hlc: this.clock.now(),
+      author: this.device,
+      ...(fields === undefined ? {} : { fields }),
+    }
+    const checked = checkOpSchema(unsigned, this.schemaOf(space))
+    if (!checked.ok) throw new SynclineError(checked.error.code, checked.error.message)
+    const op = await signOp(unsigned, this.signer)
+    await this.commits.submit({
+      ops: [op],
+      pendingAdd: [op],
+      meta: { [META_CLOCK]: this.clock.lastTimeNs.toString() },
+    })
+    this.pending.set(op.id, op)
+    this.mergeAndAnnounce(space, [op], 'local')
+    return op
+  }
+
+  /** Creates a space whose genesis op makes this device its admin (PROTOCOL.md §8). */
+  async createSpace(): Promise<string> {
+    const space = toBase64url(this.options.random(16))
+    await this.write(space, MEMBERS, this.device, 'create', { access: 'admin' })
+    return space
+  }
+
+  get(space: string, collection: string, record: string): JsonObject | undefined {
+    return this.spaces.get(space)?.state.get(collection, record)
+  }
+
+  /** Visible records of a collection, sorted by id, optionally those whose id starts with `prefix`. */
+  list(space: string, collection: string, prefix = ''): [string, JsonObject][] {
+    const state = this.spaces.get(space)?.state
+    if (!state) return []
+    const out: [string, JsonObject][] = []
+    for (const entry of state.records(collection)) if (entry[0].startsWith(prefix)) out.push(entry)
+    return out
+  }
+
+  onChange(listener: (change: Change) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** The spaces this replica holds. */
+  spaceIds(): string[] {
+    return [...this.spaces.keys()]
+  }
+
+  // ---- sync side --------------------------------------------------------------
+
+  /** Local ops not yet acknowledged by the server, in hlc order. */
+  pendingOps(space?: string): Op[] {
+    const ops = [...this.pending.values()].filter(op => space === undefined || op.space === space)
+    return ops.sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : 0))
+  }
+
+  get pendingCount(): number {
+    return this.pending.size
+  }
+
+  cursor(space: string): number {
+    return this.spaces.get(space)?.cursor ?? 0
+  }
+
+  /** The reconciliation summary of a space's live ops. */
+  summary(space: string): SetSummary {
+    return this.runtime(space).summary
+  }
+
+  liveOp(space: string, id: string): Op | undefined {
+    const state = this.spaces.get(space)?.state
+    if (!state?.isLive(id)) return undefined
+    for (const op of state.liveOps()) if (op.id === id) return op
+    return undefined
+  }
+
+  /**
+   * Stores and merges ops from the server (one transaction), advancing the space's
+   * cursor to `cursor` when given. Ops already held are harmless.
+   */
+  async applyRemote(space: string, ops: readonly Op[], cursor?: number): Promise<void> {
+    const runtime = this.runtime(space)
+    const next = cursor !== undefined && cursor > runtime.cursor ? cursor : runtime.cursor
+    const write: LogWrite = { ops, meta: { [spaceKey(space)]: { cursor: next } } }
+    for (const op of ops) this.clock.observe(op.hlc)
+    await this.commits.submit({
+      ...write,
+      meta: { ...write.meta, [META_CLOCK]: this.clock.lastTimeNs.toString() },
+    })
+    runtime.cursor = next
+    this.mergeAndAnnounce(space, ops, 'remote')
+  }
+
+  /**
+   * Records the server's answers to pushed ops: accepted and duplicate ops leave the
+   * pending set. Returns the rejected ones with their errors for the caller to handle.
+   */
+  async acknowledge(
+    results: readonly { id: string; status: string; error?: ErrorInfo }[],
+  ): Promise<{ op: Op; error: ErrorInfo }[]> {
+    const done: string[] = []
+    const rejected: { op: Op; error: ErrorInfo }[] = []
+    for (const result of results) {
+      const op = this.pending.get(result.id)
+      if (!op) continue
+      if (result.status === 'accepted' || result.status === 'duplicate') done.push(result.id)
+      else if (result.status === 'rejected' && result.error) rejected.push({ op, error: result.error })
+    }
+    if (done.length) {
+      await this.commits.submit({ pendingRemove: done })
+      for (const id of done) this.pending.delete(id)
+    }
+    return rejected
+  }
+
+  /**
+   * Takes ops out of the replica and rebuilds their space without them: a local op
+   * the server rejected (say `forbidden`), or a remote op whose signature failed.
+   * The log keeps superseded ops while a space has pending ones, so what a removed
+   * op had superseded shows again.
+   */
+  async remove(space: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return
+    await this.commits.flush()
+    const gone = new Set(ids)
+    const loaded = await this.options.log.load()
+    const kept = (loaded.ops.get(space) ?? []).filter(op => !gone.has(op.id))
+    const removed = (loaded.ops.get(space) ?? []).filter(op => gone.has(op.id))
+    await this.options.log.compact(space, kept, loaded.lastChunk)
+    await this.commits.submit({ pendingRemove: [...gone] })
+    for (const id of gone) this.pending.delete(id)
+    const old = this.runtime(space)
+    this.spaces.delete(space)
+    const fresh = this.runtime(space)
+    fresh.cursor = old.cursor
+    this.merge(space, kept)
+    const records = new Map<string, Set<string>>()
+    for (const op of [...removed, ...kept]) {
+      let set = records.get(op.collection)
+      if (!set) records.set(op.collection, (set = new Set()))
+      set.add(op.record)
+    }
+    for (const listener of this.listeners) listener({ space, source: 'local', records })
+  }
+
+  /**
+   * Replaces a pending op the server rejected for `drift` by the same change with a
+   * fresh timestamp (after the caller corrected the clock's skew). Never dropped.
+   */
+  async restamp(op: Op): Promise<Op> {
+    const { id: _id, sig: _sig, hlc: _hlc, ...content } = op
+    const fresh = await signOp({ ...content, hlc: this.clock.now() }, this.signer)
+    await this.commits.submit({
+      ops: [fresh],
+      pendingAdd: [fresh],
+      meta: { [META_CLOCK]: this.clock.lastTimeNs.toString() },
+    })
+    this.pending.set(fresh.id, fresh)
+    await this.remove(op.space, [op.id])
+    return fresh
+  }
+
+  /** Adds the ops other tabs committed since this tab last looked. */
+  async catchUpWithTabs(): Promise<void> {
+    const { ops, lastChunk } = await this.options.log.readSince(this.lastChunk)
+    this.lastChunk = lastChunk
+    const bySpace = new Map<string, Op[]>()
+    for (const op of ops) {
+      this.clock.observe(op.hlc)
+      bySpace.set(op.space, [...(bySpace.get(op.space) ?? []), op])
+    }
+    for (const [space, list] of bySpace) this.mergeAndAnnounce(space, list, 'tab')
+  }
+
+  /** Merges ops another tab announced (already durable there). */
+  applyFromTab(ops: readonly Op[], pending: boolean): void {
+    for (const op of ops) {
+      this.clock.observe(op.hlc)
+      if (pending) this.pending.set(op.id, op)
+    }
+    const bySpace = new Map<string, Op[]>()
+    for (const op of ops) bySpace.set(op.space, [...(bySpace.get(op.space) ?? []), op])
+    for (const [space, list] of bySpace) this.mergeAndAnnounce(space, list, 'tab')
+  }
+
+  /** Forgets acknowledged ids another tab reported. */
+  forgetPending(ids: readonly string[]): void {
+    for (const id of ids) this.pending.delete(id)
+  }
+
+  /** Resolves when every write submitted so far is durable. */
+  flush(): Promise<void> {
+    return this.commits.flush()
+  }
+
+  close(): void {
+    this.options.log.close()
+  }
+
+  // ---- internals --------------------------------------------------------------
+
+  private schemaOf(_space: string): Schema {
+    return this.options.schema
+  }
+
+  private runtime(space: string): SpaceRuntime {
+    let runtime = this.spaces.get(space)
+    if (!runtime) {
+      runtime = {
+        state: new SpaceState(this.schemaOf(space)),
+        summary: new SetSummary(this.options.summaryCells ?? 1024),
+        cursor: 0,
+      }
+      this.spaces.set(space, runtime)
+    }
+    return runtime
+  }
+
+  /** Merges ops into a space; returns the records whose state may have changed. */
+  private merge(space: string, ops: readonly Op[]): Map<string, Set<string>> {
+    const runtime = this.runtime(space)
+    const outcome = runtime.state.applyAll(ops)
+    const touched = new Map<string, Set<string>>()
+    const touch = (op: Op) => {
+      let set = touched.get(op.collection)
+      if (!set) touched.set(op.collection, (set = new Set()))
+      set.add(op.record)
+    }
+    for (const op of outcome.liveAdded) {
+      runtime.summary.add(elementOf(op.id))
+      touch(op)
+    }
+    for (const op of outcome.liveRemoved) {
+      runtime.summary.remove(elementOf(op.id))
+      touch(op)
+    }
+    return touched
+  }
+
+  private mergeAndAnnounce(space: string, ops: readonly Op[], source: ChangeSource): void {
+    const records = this.merge(space, ops)
+    if (records.size === 0) return
+    const change: Change = { space, source, records }
+    for (const listener of this.listeners) listener(change)
+  }
+}

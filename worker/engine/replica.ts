@@ -170,6 +170,16 @@ export class Replica {
 
   // ---- sync side --------------------------------------------------------------
 
+  /** Signs with the device key: the session challenge (PROTOCOL.md §8). */
+  async sign(message: Uint8Array): Promise<Uint8Array> {
+    return this.signer.sign(message)
+  }
+
+  /** The app's schema, which the sync loop registers with each space on the server. */
+  get schema(): Schema {
+    return this.options.schema
+  }
+
   /** Local ops not yet acknowledged by the server, in hlc order. */
   pendingOps(space?: string): Op[] {
     const ops = [...this.pending.values()].filter(op => space === undefined || op.space === space)

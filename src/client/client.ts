@@ -1,0 +1,116 @@
+/**
+ * `createClient`: the app's entry point (API.md). The client is a thin typed proxy:
+ * the engine, its IndexedDB log and its sync loop run in a Web Worker, so the UI
+ * thread does no sync work.
+ */
+import { proxy, type Remote, releaseProxy, wrap } from 'comlink'
+import type { ErrorInfo, Result } from '../core/errors.ts'
+import type { DescriptorInput } from '../core/schema.ts'
+import type { EngineApi } from '../../worker/engine/engine.ts'
+import type { Status } from '../../worker/engine/status.ts'
+import { type Collection, createCollection, type RecordValue } from './collection.ts'
+import { SynclineError, unwrap } from './errors.ts'
+
+export type { Status }
+
+export interface ClientOptions {
+  /** The Syncline server's base URL. Without one the replica stays on this device. */
+  server?: string
+  /** One descriptor per collection (PROTOCOL.md §4-5). */
+  schema: Record<string, Omit<DescriptorInput, 'name'>>
+  /** The local replica: one IndexedDB database per name. Default `default`. */
+  name?: string
+  /** UHLC drift limit in ms. Default 100. */
+  maxDrift?: number
+  /** The engine worker, for apps that bundle it themselves. Default: the bundled one. */
+  worker?: () => Worker
+}
+
+export interface Space {
+  readonly id: string
+  collection<T extends RecordValue = RecordValue>(name: string): Collection<T>
+}
+
+export interface Client {
+  /** This device: its id is its public key. */
+  readonly device: { readonly id: string }
+  /** Creates a space; this device is its admin. */
+  createSpace(): Promise<Space>
+  /** Opens a space by id (and syncs it). */
+  space(id: string): Space
+  readonly status: {
+    /** Calls `listener` now and on every change; returns a function that stops it. */
+    subscribe(listener: (status: Status) => void): () => void
+  }
+  /** Calls `listener` for errors that concern no call in progress, such as an op the server rejected. */
+  onError(listener: (error: SynclineError & { op?: unknown }) => void): () => void
+  /** Resolves when everything local is on the server and the server's changes are here. */
+  sync(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function createClient(options: ClientOptions): Promise<Client> {
+  const worker =
+    options.worker?.() ??
+    new Worker(new URL('../../worker/engine/worker.ts', import.meta.url), { type: 'module' })
+  const engine = wrap<EngineApi>(worker)
+  const opened = await engine.open({
+    name: options.name ?? 'default',
+    schema: options.schema,
+    maxDrift: options.maxDrift,
+    server: options.server,
+  })
+  if (!opened.ok) {
+    worker.terminate()
+    throw new SynclineError(opened.error.code, opened.error.message)
+  }
+  // Ask the browser not to evict the replica under storage pressure; best effort.
+  void navigator.storage?.persist?.().catch(() => false)
+
+  const spaces = new Map<string, Space>()
+  const space = (id: string): Space => {
+    let s = spaces.get(id)
+    if (!s) {
+      s = { id, collection: <T extends RecordValue>(name: string) => createCollection<T>(engine, id, name) }
+      spaces.set(id, s)
+      void engine.openSpace(id)
+    }
+    return s
+  }
+  /** Starts an engine subscription; the returned function stops it (even before it started). */
+  const subscription = <T>(
+    start: (listener: (value: T) => void) => Promise<Result<number>>,
+    listener: (value: T) => void,
+  ) => {
+    let stopped = false
+    const id = start(proxy((value: T) => stopped || listener(value))).then(result => unwrap(result))
+    return () => {
+      stopped = true
+      void id.then(n => engine.unsubscribe(n))
+    }
+  }
+
+  return {
+    device: { id: opened.value.device },
+    async createSpace() {
+      return space(unwrap(await engine.createSpace()))
+    },
+    space,
+    status: {
+      subscribe: listener => subscription<Status>(l => engine.subscribeStatus(l), listener),
+    },
+    onError: listener =>
+      subscription<ErrorInfo & { op?: unknown }>(
+        l => engine.onError(l),
+        error => listener(Object.assign(new SynclineError(error.code, error.message), { op: error.op })),
+      ),
+    async sync() {
+      unwrap(await engine.sync())
+    },
+    async close() {
+      await engine.close()
+      engine[releaseProxy]()
+      worker.terminate()
+    },
+  }
+}

@@ -3,7 +3,7 @@
  * the engine, its IndexedDB log and its sync loop run in a Web Worker, so the UI
  * thread does no sync work.
  */
-import { proxy, type Remote, releaseProxy, wrap } from 'comlink'
+import { proxy, releaseProxy, wrap } from 'comlink'
 import type { ErrorInfo, Result } from '../core/errors.ts'
 import type { DescriptorInput } from '../core/schema.ts'
 import type { EngineApi } from '../../worker/engine/engine.ts'

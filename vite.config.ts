@@ -19,6 +19,11 @@ const browserFiles = ['{src,worker}/**/*.browser.test.ts']
 
 export default defineConfig({
   worker: { format: 'es' },
+  // Pre-bundled at start, so a page never reloads when Vite discovers them mid-run.
+  optimizeDeps: {
+    include: ['comlink', 'idb', '@noble/curves/ed25519.js', '@noble/hashes/sha2.js'],
+    entries: ['e2e/fixtures/*.html', 'bench/browser/*.html', 'demo/**/*.html'],
+  },
   test: {
     projects: [
       {

@@ -5,7 +5,8 @@
 import type { Remote } from 'comlink'
 import { proxy } from 'comlink'
 import type { JsonObject } from '../core/json.ts'
-import type { EngineApi, Row } from '../../worker/engine/engine.ts'
+import type { EngineApi, Row, RowsDelta } from '../../worker/engine/engine.ts'
+import { LiveRows } from './live-rows.ts'
 import { unwrap } from './errors.ts'
 
 export type { Row }
@@ -67,10 +68,12 @@ export function createCollection<T extends RecordValue>(
     },
     subscribe(listener, options) {
       let stopped = false
+      const live = new LiveRows()
       const id = engine
         .subscribe(
           { space, collection: name, prefix: options?.prefix },
-          proxy((rows: Row[]) => {
+          proxy((delta: RowsDelta) => {
+            const rows = live.apply(delta)
             if (!stopped) listener(rows as TypedRow<T>[])
           }),
         )

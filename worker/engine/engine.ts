@@ -43,6 +43,18 @@ export interface Row {
   value: JsonObject
 }
 
+/**
+ * What a live query sends after its first answer: only the records that changed,
+ * keyed by record id (the order of `list`), so a change costs the app O(changed),
+ * not O(collection), in the worker and on the way to the UI thread.
+ */
+export interface RowsDelta {
+  /** The whole result (the first message). */
+  reset?: [string, Row][]
+  upserts: [string, Row][]
+  removes: string[]
+}
+
 export interface Query {
   space: string
   collection: string
@@ -65,7 +77,7 @@ export interface EngineApi {
   ): Promise<Result<void>>
   get(space: string, collection: string, key: string, owner?: string): Promise<Result<JsonObject | undefined>>
   list(query: Query): Promise<Result<Row[]>>
-  subscribe(query: Query, listener: Listener<Row[]>): Promise<Result<number>>
+  subscribe(query: Query, listener: Listener<RowsDelta>): Promise<Result<number>>
   subscribeStatus(listener: Listener<Status>): Promise<Result<number>>
   onError(listener: Listener<ErrorInfo & { op?: unknown }>): Promise<Result<number>>
   unsubscribe(id: number): Promise<void>
@@ -82,7 +94,7 @@ export interface EngineDeps {
 
 interface Subscription {
   query: Query
-  listener: Listener<Row[]>
+  listener: Listener<RowsDelta>
 }
 
 export function createEngine(deps: EngineDeps = {}): EngineApi {
@@ -118,20 +130,32 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
   const recordId = (collection: string, key: string, owner?: string): string =>
     descriptor(collection).owned ? `${owner ?? need().device}/${key}` : key
 
-  const rowsOf = ({ space, collection, prefix = '' }: Query): Row[] => {
-    const r = need()
-    if (!descriptor(collection).owned) {
-      return r.list(space, collection, prefix).map(([id, value]) => ({ id, value }))
-    }
+  /** A record as the app sees it, or undefined when it does not match the query. */
+  const rowOf = (
+    collection: string,
+    owned: boolean,
+    prefix: string,
+    id: string,
+    value: JsonObject,
+  ): Row | undefined => {
+    if (!owned) return id.startsWith(prefix) ? { id, value } : undefined
     // Owned keys hide the device prefix; a prefix query matches keys of any owner.
-    const rows: Row[] = []
-    for (const [id, value] of r.list(space, collection)) {
-      const slash = id.indexOf('/')
-      const key = id.slice(slash + 1)
-      if (key.startsWith(prefix)) rows.push({ id: key, owner: id.slice(0, slash), value })
-    }
-    return rows
+    const slash = id.indexOf('/')
+    const key = id.slice(slash + 1)
+    return key.startsWith(prefix) ? { id: key, owner: id.slice(0, slash), value } : undefined
   }
+
+  const entriesOf = ({ space, collection, prefix = '' }: Query): [string, Row][] => {
+    const owned = descriptor(collection).owned
+    const out: [string, Row][] = []
+    for (const [id, value] of need().list(space, collection, owned ? '' : prefix)) {
+      const row = rowOf(collection, owned, prefix, id, value)
+      if (row) out.push([id, row])
+    }
+    return out
+  }
+
+  const rowsOf = (query: Query): Row[] => entriesOf(query).map(([, row]) => row)
 
   const status = (): Status => ({
     ...syncStatus,
@@ -149,10 +173,17 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
       if (query.space !== change.space) continue
       const records = change.records.get(query.collection)
       if (!records) continue
+      const owned = descriptor(query.collection).owned
       const prefix = query.prefix ?? ''
-      if (prefix && ![...records].some(id => matchesPrefix(id, prefix, descriptor(query.collection).owned)))
-        continue
-      listener(rowsOf(query))
+      const delta: RowsDelta = { upserts: [], removes: [] }
+      for (const id of records) {
+        if (!matchesPrefix(id, prefix, owned)) continue
+        const value = need().get(change.space, query.collection, id)
+        const row = value && rowOf(query.collection, owned, prefix, id, value)
+        if (row) delta.upserts.push([id, row])
+        else delta.removes.push(id)
+      }
+      if (delta.upserts.length || delta.removes.length) listener(delta)
     }
     emitStatus()
   }
@@ -279,7 +310,7 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
         descriptor(query.collection)
         const id = nextId++
         subscriptions.set(id, { query, listener })
-        listener(rowsOf(query))
+        listener({ reset: entriesOf(query), upserts: [], removes: [] })
         return id
       }),
 

@@ -5,7 +5,7 @@
  * a full disk surfaces as `quota_exceeded` and, since the transaction aborts whole,
  * loses nothing that was written before.
  */
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb'
+import { type DBSchema, type IDBPDatabase, type IDBPObjectStore, openDB } from 'idb'
 import { SynclineError } from '../../src/core/errors.ts'
 import type { Op } from '../../src/core/op.ts'
 import { groupBySpace } from './memory-oplog.ts'
@@ -18,7 +18,8 @@ interface Chunk {
 
 interface LogSchema extends DBSchema {
   chunks: { key: number; value: Chunk; indexes: { space: string } }
-  pending: { key: string; value: Op }
+  /** Pending ops, one value per commit (not per op: a value costs ~75 µs whatever its size). */
+  pending: { key: number; value: Op[] }
   meta: { key: string; value: unknown }
 }
 
@@ -34,7 +35,7 @@ export async function openIdbOpLog(name: string): Promise<OpLog> {
     upgrade(db) {
       const chunks = db.createObjectStore('chunks', { autoIncrement: true })
       chunks.createIndex('space', 'space')
-      db.createObjectStore('pending')
+      db.createObjectStore('pending', { autoIncrement: true })
       db.createObjectStore('meta')
     },
     blocking() {
@@ -67,18 +68,21 @@ class IdbOpLog implements OpLog {
       else ops.set(chunk.space, chunk.ops)
     }
     const meta = new Map(metaKeys.map((key, i) => [key, metaValues[i]]))
-    return { ops, pending, meta, lastChunk: keys.length ? keys[keys.length - 1]! : 0 }
+    return { ops, pending: pending.flat(), meta, lastChunk: keys.length ? keys[keys.length - 1]! : 0 }
   }
 
   commit(write: LogWrite): Promise<void> {
     return guard(async () => {
-      const tx = this.db.transaction(['chunks', 'pending', 'meta'], 'readwrite', { durability: 'strict' })
+      // Default durability: committed once the OS has the data (it survives a crash of
+      // the tab or the browser), which is what "durable" means for IndexedDB apps.
+      const tx = this.db.transaction(['chunks', 'pending', 'meta'], 'readwrite')
       const writes: Promise<unknown>[] = []
       try {
         for (const [space, ops] of groupBySpace(write.ops ?? []))
           writes.push(tx.objectStore('chunks').add({ space, ops }))
-        for (const op of write.pendingAdd ?? []) writes.push(tx.objectStore('pending').put(op, op.id))
-        for (const id of write.pendingRemove ?? []) writes.push(tx.objectStore('pending').delete(id))
+        if (write.pendingAdd?.length) writes.push(tx.objectStore('pending').add([...write.pendingAdd]))
+        if (write.pendingRemove?.length)
+          writes.push(removePending(tx.objectStore('pending'), write.pendingRemove))
         for (const [key, value] of Object.entries(write.meta ?? {}))
           writes.push(tx.objectStore('meta').put(value, key))
       } catch (error) {
@@ -101,7 +105,7 @@ class IdbOpLog implements OpLog {
 
   compact(space: string, live: readonly Op[], upToChunk: number): Promise<void> {
     return guard(async () => {
-      const tx = this.db.transaction('chunks', 'readwrite', { durability: 'strict' })
+      const tx = this.db.transaction('chunks', 'readwrite')
       const keys = await tx.store.index('space').getAllKeys(space)
       // Ops come from the merge state, so they always clone: no abort path needed here.
       const writes: Promise<unknown>[] = []
@@ -114,7 +118,7 @@ class IdbOpLog implements OpLog {
   }
 
   async claimMeta<T>(key: string, value: T): Promise<T> {
-    const tx = this.db.transaction('meta', 'readwrite', { durability: 'strict' })
+    const tx = this.db.transaction('meta', 'readwrite')
     const stored = (await tx.store.get(key)) as T | undefined
     if (stored === undefined) await tx.store.put(value, key)
     await tx.done
@@ -136,6 +140,22 @@ class IdbOpLog implements OpLog {
       request.onsuccess = () => resolve()
       request.onerror = () => reject(request.error)
     })
+  }
+}
+
+/** Drops acknowledged ops from the pending values, rewriting only the values that change. */
+async function removePending(
+  store: IDBPObjectStore<LogSchema, ('chunks' | 'pending' | 'meta')[], 'pending', 'readwrite'>,
+  ids: readonly string[],
+): Promise<void> {
+  const gone = new Set(ids)
+  let cursor = await store.openCursor()
+  while (cursor) {
+    const ops = cursor.value
+    const kept = ops.filter(op => !gone.has(op.id))
+    if (kept.length === 0) await cursor.delete()
+    else if (kept.length !== ops.length) await cursor.update(kept)
+    cursor = await cursor.continue()
   }
 }
 

@@ -25,6 +25,7 @@ const HELP = `Usage: syncline-server [options]
   --max-body-bytes <n>    bytes of other request bodies (default ${DEFAULT_LIMITS.maxBodyBytes})
   --allow-origin <list>   CORS origins, comma separated, repeatable; '*' for any
                           (default: http://localhost:*, http://127.0.0.1:*, http://[::1]:*)
+  --static <dir>          serve a folder of built files (an app, the demo) at /
   --log-level <level>     debug | info | warn | error | silent (default info)
   --help                  this text
 
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
       'max-op-bytes': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
+      static: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -102,6 +104,7 @@ export async function main(argv: string[]): Promise<void> {
     limits,
     allowedOrigins: origins,
     log,
+    staticDir: values.static,
   })
   const where = store.kind === 'sqlite' ? `sqlite ${store.location}` : store.kind
   console.log(`syncline-server listening on ${server.url} (store: ${where})`)

@@ -59,6 +59,8 @@ export interface ServerOptions {
   verifier?: Verifier
   /** Wall clock in ms; injectable for tests. Default Date.now. */
   now?: () => number
+  /** A folder of built files (an app, the demo) to serve at `/` next to the API. */
+  staticDir?: string
 }
 
 export interface ResolvedOptions {
@@ -75,6 +77,7 @@ export interface ResolvedOptions {
   pruneIntervalMs: number
   verifier: Verifier | undefined
   now: () => number
+  staticDir: string | undefined
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000
@@ -94,5 +97,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     pruneIntervalMs: options.pruneIntervalMs ?? 60_000,
     verifier: options.verifier,
     now: options.now ?? Date.now,
+    staticDir: options.staticDir,
   }
 }

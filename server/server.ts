@@ -19,6 +19,7 @@ import { corsHeaders, originChecker, preflightHeaders } from './http/cors.ts'
 import { errorReply, send } from './http/respond.ts'
 import type { Route } from './http/route.ts'
 import { createRouter } from './http/router.ts'
+import { staticFiles } from './http/static-files.ts'
 import { LiveHub } from './live/live-hub.ts'
 import { nodeEd25519 } from './node-ed25519.ts'
 import { resolveOptions, type ServerOptions } from './options.ts'
@@ -109,6 +110,7 @@ export async function createServer(options: ServerOptions): Promise<SyncServer> 
     ...schemaRoutes(service, limits),
   ]
   const router = createRouter(routes)
+  const serveFile = config.staticDir ? staticFiles(config.staticDir) : undefined
   const allowOrigin = originChecker(config.allowedOrigins)
   let closing = false
 
@@ -129,6 +131,7 @@ export async function createServer(options: ServerOptions): Promise<SyncServer> 
         return
       }
       if (closing) throw new SynclineError('closed', 'the server is shutting down')
+      if (serveFile && !url.pathname.startsWith('/v1/') && (await serveFile(req, res, url.pathname))) return
       const { route, params } = router.match(req.method ?? 'GET', url.pathname)
       if (route.auth) {
         const header = req.headers.authorization

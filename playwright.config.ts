@@ -1,6 +1,7 @@
 /**
  * End-to-end tests in headless Chromium (e2e/*.spec.ts). The web server is Vite on
- * the repo root, so fixture pages under e2e/fixtures load the real sources.
+ * the repo root, so fixture pages under e2e/fixtures load the real sources; it builds
+ * the service worker first and serves it at `/syncline-sw.js` (vite.config.ts).
  */
 import { defineConfig } from '@playwright/test'
 import { CHROMIUM_ARGS, chromiumPath } from './.ci/find-chromium.mjs'
@@ -21,7 +22,7 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    command: `node node_modules/vite/bin/vite.js --host 127.0.0.1 --port ${port} --strictPort`,
+    command: `node node_modules/vite/bin/vite.js build -c worker/sw/vite.config.ts && node node_modules/vite/bin/vite.js --host 127.0.0.1 --port ${port} --strictPort`,
     url: `http://127.0.0.1:${port}/e2e/fixtures/core-in-worker.html`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

@@ -45,6 +45,8 @@ try {
 check('lint', bin('eslint'), ['.'])
 check('format', bin('prettier'), ['--check', '.'])
 check('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])
+// The service worker bundle the e2e pages load at /syncline-sw.js (vite.config.ts serves it).
+check('build sw', bin('vite'), ['build', '-c', 'worker/sw/vite.config.ts'])
 
 const vitestJson = join(tmp, 'vitest.json')
 const vitestStatus = run(bin('vitest'), [

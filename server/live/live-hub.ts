@@ -190,12 +190,11 @@ export class LiveHub {
       }
     })
     for (const { space, after } of wanted) {
+      // A space that does not exist yet is empty: subscribe anyway, and its first ops
+      // arrive live. (A device opening a shared space cannot know when the other device's
+      // genesis push lands.)
       const info = await this.service.store.getSpace(space)
-      if (!info) {
-        conn.sendError({ code: 'not_found', message: `no space ${JSON.stringify(space)}` }, { space })
-        continue
-      }
-      if (after < info.horizon) {
+      if (info && after < info.horizon) {
         // Superseded ops past this cursor were pruned: read a live snapshot, then subscribe again.
         this.unsubscribe(conn, space)
         conn.send(JSON.stringify({ type: 'resync', space, horizon: info.horizon, head: info.head }))
@@ -210,6 +209,7 @@ export class LiveHub {
         this.bySpace.set(space, set)
       }
       set.add(conn)
+      if (!info) continue
       this.service.pool.seen(space, conn.device, Math.min(after, info.head))
       this.pump(conn, sub)
     }

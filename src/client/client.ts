@@ -6,12 +6,13 @@
 import { proxy, releaseProxy, wrap } from 'comlink'
 import type { ErrorInfo, Result } from '../core/errors.ts'
 import type { DescriptorInput } from '../core/schema.ts'
-import type { EngineApi } from '../../worker/engine/engine.ts'
+import type { EngineApi, Inspection } from '../../worker/engine/engine.ts'
 import type { Status } from '../../worker/engine/status.ts'
 import { type Collection, createCollection, type RecordValue } from './collection.ts'
 import { SynclineError, unwrap } from './errors.ts'
+import { linkServiceWorker } from './service-worker.ts'
 
-export type { Status }
+export type { Inspection, Status }
 
 export interface ClientOptions {
   /** The Syncline server's base URL. Without one the replica stays on this device. */
@@ -22,13 +23,21 @@ export interface ClientOptions {
   name?: string
   /** UHLC drift limit in ms. Default 100. */
   maxDrift?: number
+  /**
+   * The service worker that keeps pushes made offline and delivers them later in hlc
+   * order, even with every tab closed (`syncline/sw`, served from the app's root so its
+   * scope covers the app). Default `'/syncline-sw.js'` when `server` is set. An app
+   * with its own service worker passes that one's URL and calls
+   * `importScripts('/syncline-sw.js')` in it. `false`: none (the engine retries by itself).
+   */
+  serviceWorker?: string | false
   /** The engine worker, for apps that bundle it themselves. Default: the bundled one. */
   worker?: () => Worker
 }
 
 export interface Space {
   readonly id: string
-  collection<T extends RecordValue = RecordValue>(name: string): Collection<T>
+  collection<T extends object = RecordValue>(name: string): Collection<T>
 }
 
 export interface Client {
@@ -46,6 +55,11 @@ export interface Client {
   onError(listener: (error: SynclineError & { op?: unknown }) => void): () => void
   /** Resolves when everything local is on the server and the server's changes are here. */
   sync(): Promise<void>
+  /** Stops talking to the server (writes go on locally and sync on `resume`). */
+  pause(): Promise<void>
+  resume(): Promise<void>
+  /** A look inside the replica: clock, spaces, recent ops (for tools and inspectors). */
+  inspect(): Promise<Inspection>
   close(): Promise<void>
 }
 
@@ -66,12 +80,20 @@ export async function createClient(options: ClientOptions): Promise<Client> {
   }
   // Ask the browser not to evict the replica under storage pressure; best effort.
   void navigator.storage?.persist?.().catch(() => false)
+  const outbox =
+    options.server && options.serviceWorker !== false && 'serviceWorker' in navigator
+      ? linkServiceWorker(
+          options.serviceWorker ?? '/syncline-sw.js',
+          { name: options.name ?? 'default', server: options.server, device: opened.value.device },
+          engine,
+        )
+      : undefined
 
   const spaces = new Map<string, Space>()
   const space = (id: string): Space => {
     let s = spaces.get(id)
     if (!s) {
-      s = { id, collection: <T extends RecordValue>(name: string) => createCollection<T>(engine, id, name) }
+      s = { id, collection: <T extends object>(name: string) => createCollection<T>(engine, id, name) }
       spaces.set(id, s)
       void engine.openSpace(id)
     }
@@ -107,7 +129,17 @@ export async function createClient(options: ClientOptions): Promise<Client> {
     async sync() {
       unwrap(await engine.sync())
     },
+    async pause() {
+      unwrap(await engine.setPaused(true))
+    },
+    async resume() {
+      unwrap(await engine.setPaused(false))
+    },
+    async inspect() {
+      return unwrap(await engine.inspect())
+    },
     async close() {
+      outbox?.close()
       await engine.close()
       engine[releaseProxy]()
       worker.terminate()

@@ -27,7 +27,7 @@ export interface ListOptions {
   prefix?: string
 }
 
-export interface Collection<T extends RecordValue = RecordValue> {
+export interface Collection<T extends object = RecordValue> {
   readonly name: string
   /** Creates (or recreates) a record with these fields. */
   put(key: string, value: T): Promise<void>
@@ -44,7 +44,7 @@ export interface Collection<T extends RecordValue = RecordValue> {
   subscribe(listener: (rows: TypedRow<T>[]) => void, options?: ListOptions): () => void
 }
 
-export function createCollection<T extends RecordValue>(
+export function createCollection<T extends object>(
   engine: Remote<EngineApi>,
   space: string,
   name: string,

@@ -1,4 +1,11 @@
 /** `syncline`: the browser API (API.md). */
-export { type Client, type ClientOptions, createClient, type Space, type Status } from './client.ts'
+export {
+  type Client,
+  type ClientOptions,
+  createClient,
+  type Inspection,
+  type Space,
+  type Status,
+} from './client.ts'
 export type { Collection, ListOptions, RecordValue, TypedRow } from './collection.ts'
 export { SynclineError } from './errors.ts'

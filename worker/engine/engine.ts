@@ -4,26 +4,24 @@
  * `Result` rather than throwing, so coded errors cross the worker boundary intact
  * and the client turns them into `SynclineError`s (src/client/errors.ts).
  */
+import { nobleEd25519 } from '../../src/core/ed25519.ts'
 import { type ErrorInfo, fail, ok, type Result, SynclineError } from '../../src/core/errors.ts'
 import type { JsonObject } from '../../src/core/json.ts'
-import type { Action } from '../../src/core/op.ts'
-import {
-  createSchema,
-  type Descriptor,
-  descriptorOf,
-  type DescriptorInput,
-  type Schema,
-} from '../../src/core/schema.ts'
-import { msToNs } from '../../src/core/uhlc.ts'
+import type { Action, Op } from '../../src/core/op.ts'
+import { createSchema, type DescriptorInput, type Schema } from '../../src/core/schema.ts'
+import { formatHlc, msToNs } from '../../src/core/uhlc.ts'
 import { openIdbOpLog } from './idb-oplog.ts'
 import { electLeader, type Leadership } from './leader.ts'
 import type { OpLog } from './oplog.ts'
-import { type Change, Replica } from './replica.ts'
-import { OFFLINE_STATUS, type Status, type SyncStatus } from './status.ts'
-import type { SyncDriver, SyncFactory } from './sync-driver.ts'
+import { Replica } from './replica.ts'
+import { LiveQueries, type Query, type Row, type RowsDelta } from './live-queries.ts'
+import { fromLoop, INITIAL_STATUS, type SharedStatus, type Status } from './status.ts'
+import type { SyncLoop } from './sync/sync-loop.ts'
 import { openTabChannel, type TabChannel, type TabMessage } from './tab-channel.ts'
 import { webcryptoEd25519 } from './webcrypto-ed25519.ts'
-import { nobleEd25519 } from '../../src/core/ed25519.ts'
+import type { OutboxReport } from '../sw/protocol.ts'
+
+export type { Query, Row, RowsDelta }
 
 export interface EngineOptions {
   /** The local replica: one IndexedDB database per name. */
@@ -36,31 +34,17 @@ export interface EngineOptions {
   server?: string
 }
 
-/** A record as the app sees it. For owned collections `id` is the key and `owner` the device. */
-export interface Row {
-  id: string
-  owner?: string
-  value: JsonObject
+/** A look inside the replica, for tools and the demo's inspector. */
+export interface Inspection {
+  device: string
+  /** The clock's latest time, as an hlc string with this instance's id. */
+  clock: string
+  spaces: { id: string; cursor: number; liveOps: number; pendingOps: number }[]
+  /** The latest ops this tab saw (its own writes, other tabs', the server's), newest first. */
+  recentOps: { op: Op; source: 'local' | 'tab' | 'remote' }[]
 }
 
-/**
- * What a live query sends after its first answer: only the records that changed,
- * keyed by record id (the order of `list`), so a change costs the app O(changed),
- * not O(collection), in the worker and on the way to the UI thread.
- */
-export interface RowsDelta {
-  /** The whole result (the first message). */
-  reset?: [string, Row][]
-  upserts: [string, Row][]
-  removes: string[]
-}
-
-export interface Query {
-  space: string
-  collection: string
-  prefix?: string
-}
-
+export type ErrorEvent = ErrorInfo & { op?: Op }
 type Listener<T> = (value: T) => void
 
 /** The engine's API; each method is one message across the worker boundary. */
@@ -79,11 +63,25 @@ export interface EngineApi {
   list(query: Query): Promise<Result<Row[]>>
   subscribe(query: Query, listener: Listener<RowsDelta>): Promise<Result<number>>
   subscribeStatus(listener: Listener<Status>): Promise<Result<number>>
-  onError(listener: Listener<ErrorInfo & { op?: unknown }>): Promise<Result<number>>
+  onError(listener: Listener<ErrorEvent>): Promise<Result<number>>
   unsubscribe(id: number): Promise<void>
   sync(): Promise<Result<void>>
+  /** Stops (true) or restarts (false) talking to the server; local writes go on. */
+  setPaused(paused: boolean): Promise<Result<void>>
+  /** What the sync inspector shows. */
+  inspect(): Promise<Result<Inspection>>
+  /**
+   * The service worker's outbox report for this device (worker/sw): its count for the
+   * status, acknowledgements of queued ops, and rejections. Answers the ids of the
+   * rejections this tab took (the leader pushes those ops again so the sync loop gets
+   * the server's verdict: re-stamp on `drift`, else take out and report).
+   */
+  outbox(report: OutboxReport): Promise<Result<string[]>>
   close(): Promise<void>
 }
+
+/** Makes the sync loop of the leader tab against the server at `url`. */
+export type SyncFactory = (replica: Replica, url: string) => SyncLoop | Promise<SyncLoop>
 
 export interface EngineDeps {
   /** Opens the op log (IndexedDB in the browser). */
@@ -92,75 +90,51 @@ export interface EngineDeps {
   sync?: SyncFactory
 }
 
-interface Subscription {
-  query: Query
-  listener: Listener<RowsDelta>
-}
+/** How many recent ops `inspect` keeps. */
+const RECENT_OPS = 50
 
 export function createEngine(deps: EngineDeps = {}): EngineApi {
   let replica: Replica | undefined
-  let schema: Schema = new Map()
+  let options: EngineOptions | undefined
   let tabs: TabChannel | undefined
   let leadership: Leadership | undefined
-  let driver: SyncDriver | undefined
-  let syncStatus: SyncStatus = OFFLINE_STATUS
-  let server: string | undefined
-  const subscriptions = new Map<number, Subscription>()
+  let loop: SyncLoop | undefined
+  let stopLoop: (() => void)[] = []
+  let shared: SharedStatus = INITIAL_STATUS
+  /** Ops of this device the service worker holds (each tab hears it from the service worker). */
+  let outboxOps = 0
+  let paused = false
+  let queries: LiveQueries | undefined
+  const spaces = new Set<string>()
   const statusListeners = new Map<number, Listener<Status>>()
-  const errorListeners = new Map<number, Listener<ErrorInfo & { op?: unknown }>>()
+  const errorListeners = new Map<number, Listener<ErrorEvent>>()
   const syncWaiters = new Map<string, (error?: ErrorInfo) => void>()
+  const recent: Inspection['recentOps'] = []
   let nextId = 1
 
   const need = (): Replica => {
     if (!replica) throw new SynclineError('closed', 'the client is not open (call createClient first)')
     return replica
   }
-
-  const descriptor = (collection: string): Descriptor => {
-    const d = descriptorOf(schema, collection)
-    if (!d)
-      throw new SynclineError(
-        'unknown_collection',
-        `no collection ${JSON.stringify(collection)} in the schema`,
-      )
-    return d
+  const live = (): LiveQueries => {
+    need()
+    return queries!
   }
 
-  /** The stored record id: owned records are `<device>/<key>` (PROTOCOL.md §4). */
-  const recordId = (collection: string, key: string, owner?: string): string =>
-    descriptor(collection).owned ? `${owner ?? need().device}/${key}` : key
-
-  /** A record as the app sees it, or undefined when it does not match the query. */
-  const rowOf = (
-    collection: string,
-    owned: boolean,
-    prefix: string,
-    id: string,
-    value: JsonObject,
-  ): Row | undefined => {
-    if (!owned) return id.startsWith(prefix) ? { id, value } : undefined
-    // Owned keys hide the device prefix; a prefix query matches keys of any owner.
-    const slash = id.indexOf('/')
-    const key = id.slice(slash + 1)
-    return key.startsWith(prefix) ? { id: key, owner: id.slice(0, slash), value } : undefined
+  const remember = (ops: readonly Op[], source: 'local' | 'tab' | 'remote') => {
+    for (const op of ops) recent.unshift({ op, source })
+    if (recent.length > RECENT_OPS) recent.length = RECENT_OPS
   }
 
-  const entriesOf = ({ space, collection, prefix = '' }: Query): [string, Row][] => {
-    const owned = descriptor(collection).owned
-    const out: [string, Row][] = []
-    for (const [id, value] of need().list(space, collection, owned ? '' : prefix)) {
-      const row = rowOf(collection, owned, prefix, id, value)
-      if (row) out.push([id, row])
-    }
-    return out
-  }
-
-  const rowsOf = (query: Query): Row[] => entriesOf(query).map(([, row]) => row)
+  const isLeader = () => leadership?.isLeader ?? false
 
   const status = (): Status => ({
-    ...syncStatus,
-    leader: leadership?.isLeader ?? false,
-    pendingOps: replica?.pendingCount ?? 0,
+    ...shared,
+    paused,
+    outboxOps,
+    leader: isLeader(),
+    // A follower's pending set may lag; the leader's count is the truth when there is one.
+    pendingOps: isLeader() || !shared.online ? (replica?.pendingCount ?? 0) : shared.pendingOps,
   })
 
   const emitStatus = () => {
@@ -168,28 +142,14 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
     for (const listener of statusListeners.values()) listener(current)
   }
 
-  const notify = (change: Change) => {
-    for (const { query, listener } of subscriptions.values()) {
-      if (query.space !== change.space) continue
-      const records = change.records.get(query.collection)
-      if (!records) continue
-      const owned = descriptor(query.collection).owned
-      const prefix = query.prefix ?? ''
-      const delta: RowsDelta = { upserts: [], removes: [] }
-      for (const id of records) {
-        if (!matchesPrefix(id, prefix, owned)) continue
-        const value = need().get(change.space, query.collection, id)
-        const row = value && rowOf(query.collection, owned, prefix, id, value)
-        if (row) delta.upserts.push([id, row])
-        else delta.removes.push(id)
-      }
-      if (delta.upserts.length || delta.removes.length) listener(delta)
-    }
-    emitStatus()
+  const reportError = (error: ErrorInfo, op?: Op) => {
+    for (const listener of errorListeners.values()) listener({ ...error, op })
   }
 
-  const reportError = (error: ErrorInfo, op?: unknown) => {
-    for (const listener of errorListeners.values()) listener({ ...error, op })
+  const setShared = (next: SharedStatus) => {
+    shared = next
+    if (isLeader()) tabs?.post({ type: 'status', status: next })
+    emitStatus()
   }
 
   const onTabMessage = (message: TabMessage) => {
@@ -197,25 +157,31 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
     if (!r) return
     switch (message.type) {
       case 'ops':
-        r.applyFromTab(message.ops, message.pending)
-        if (message.pending) driver?.nudge()
+        remember(message.ops, 'tab')
+        r.applyFromTab(message.ops, true)
         break
-      case 'acked':
-        r.forgetPending(message.ids)
-        emitStatus()
+      case 'log-changed':
+        void r.catchUpWithTabs()
         break
       case 'removed':
-        void r.remove(message.space, message.ids)
+        void r.reloadFromLog(message.space)
         break
       case 'status':
-        if (!leadership?.isLeader) {
-          syncStatus = message.status
+        if (!isLeader()) {
+          shared = message.status
           emitStatus()
         }
         break
+      case 'paused':
+        void setPausedHere(message.paused)
+        break
+      case 'space':
+        spaces.add(message.space)
+        loop?.addSpace(message.space)
+        break
       case 'sync':
-        if (leadership?.isLeader && driver) {
-          driver.sync().then(
+        if (isLeader() && loop) {
+          loop.sync().then(
             () => tabs?.post({ type: 'synced', ref: message.ref }),
             (error: unknown) => tabs?.post({ type: 'synced', ref: message.ref, error: errorInfo(error) }),
           )
@@ -228,53 +194,68 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
     }
   }
 
+  /** This tab just became the leader: catch up from the log, then sync. */
   const lead = async () => {
     const r = replica
-    if (!r || !deps.sync || !server) return
+    emitStatus()
+    if (!r || !deps.sync || !options?.server) return
     // Messages may have been missed while another tab led: the log has everything.
     await r.catchUpWithTabs()
-    driver = deps.sync(r, server, {
-      acked: ids => tabs?.post({ type: 'acked', ids }),
-      pulled: ops => tabs?.post({ type: 'ops', ops, pending: false }),
-      removed: (space, ids) => tabs?.post({ type: 'removed', space, ids }),
-      error: reportError,
-    })
-    driver.onStatus(s => {
-      syncStatus = s
-      tabs?.post({ type: 'status', status: s })
-      emitStatus()
-    })
-    driver.start()
+    await r.reloadPending()
+    const l = await deps.sync(r, options.server)
+    loop = l
+    for (const space of spaces) l.addSpace(space)
+    stopLoop = [
+      l.subscribe(s => setShared(fromLoop(s, shared))),
+      l.onEvent(event => {
+        if (event.type !== 'op-restamped')
+          reportError({ code: event.error.code, message: event.error.message }, event.op)
+        tabs?.post({ type: 'removed', space: event.op.space })
+      }),
+      r.onChange(change => {
+        if (change.source === 'remote') tabs?.post({ type: 'log-changed' })
+      }),
+    ]
+    if (!paused) l.start()
+  }
+
+  const setPausedHere = async (value: boolean) => {
+    paused = value
+    if (isLeader() && loop) {
+      if (value) {
+        await loop.stop()
+        setShared({ ...shared, online: false, connected: false })
+      } else loop.start()
+    }
+    emitStatus()
   }
 
   const api: EngineApi = {
-    open: options =>
+    open: opts =>
       settle(async () => {
         if (replica) throw new SynclineError('malformed', 'the engine is already open')
-        const created = createSchema(Object.entries(options.schema).map(([name, d]) => ({ ...d, name })))
+        const created = createSchema(Object.entries(opts.schema).map(([name, d]) => ({ ...d, name })))
         if (!created.ok) throw new SynclineError(created.error.code, created.error.message)
-        schema = created.value
-        server = options.server
-        const log = await (deps.openLog ?? openIdbOpLog)(options.name)
+        const schema: Schema = created.value
+        options = opts
+        const log = await (deps.openLog ?? openIdbOpLog)(opts.name)
         const backend = (await webcryptoEd25519()) ?? nobleEd25519
-        replica = await Replica.open({
+        const r = await Replica.open({
           log,
           schema,
           backend,
           wallNs: () => msToNs(Date.now()),
           random: n => crypto.getRandomValues(new Uint8Array(n)),
-          maxDriftNs: options.maxDrift === undefined ? undefined : BigInt(Math.round(options.maxDrift * 1e6)),
+          maxDriftNs: opts.maxDrift === undefined ? undefined : BigInt(Math.round(opts.maxDrift * 1e6)),
         })
-        const r = replica
+        replica = r
+        queries = new LiveQueries(r, schema)
         r.onChange(change => {
-          notify(change)
-          if (change.source === 'local') driver?.nudge()
-        })
-        tabs = openTabChannel(options.name, onTabMessage)
-        leadership = electLeader(options.name, () => {
-          void lead()
+          queries?.changed(change)
           emitStatus()
         })
+        tabs = openTabChannel(opts.name, onTabMessage)
+        leadership = electLeader(opts.name, () => void lead())
         return { device: r.device }
       }),
 
@@ -282,37 +263,36 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
       settle(async () => {
         const r = need()
         const space = await r.createSpace()
-        driver?.addSpace(space)
-        tabs?.post({ type: 'ops', ops: r.pendingOps(space), pending: true })
+        spaces.add(space)
+        loop?.addSpace(space)
+        remember(r.pendingOps(space), 'local')
+        tabs?.post({ type: 'ops', ops: r.pendingOps(space) })
+        tabs?.post({ type: 'space', space })
         return space
       }),
 
     openSpace: space =>
       settle(async () => {
         need()
-        driver?.addSpace(space)
+        spaces.add(space)
+        loop?.addSpace(space)
+        tabs?.post({ type: 'space', space })
       }),
 
     write: (space, collection, key, action, fields) =>
       settle(async () => {
         const r = need()
-        const op = await r.write(space, collection, recordId(collection, key), action, fields)
-        tabs?.post({ type: 'ops', ops: [op], pending: true })
+        const op = await r.write(space, collection, live().recordId(collection, key), action, fields)
+        remember([op], 'local')
+        tabs?.post({ type: 'ops', ops: [op] })
       }),
 
     get: (space, collection, key, owner) =>
-      settle(async () => need().get(space, collection, recordId(collection, key, owner))),
+      settle(async () => need().get(space, collection, live().recordId(collection, key, owner))),
 
-    list: query => settle(async () => rowsOf(query)),
+    list: query => settle(async () => live().rows(query)),
 
-    subscribe: (query, listener) =>
-      settle(async () => {
-        descriptor(query.collection)
-        const id = nextId++
-        subscriptions.set(id, { query, listener })
-        listener({ reset: entriesOf(query), upserts: [], removes: [] })
-        return id
-      }),
+    subscribe: (query, listener) => settle(async () => live().subscribe(query, listener)),
 
     subscribeStatus: listener =>
       settle(async () => {
@@ -330,7 +310,7 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
       }),
 
     async unsubscribe(id) {
-      subscriptions.delete(id)
+      queries?.unsubscribe(id)
       statusListeners.delete(id)
       errorListeners.delete(id)
     },
@@ -339,11 +319,11 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
       settle(async () => {
         const r = need()
         await r.flush()
-        if (leadership?.isLeader) {
-          if (!driver) throw new SynclineError('unavailable', 'no server configured: nothing to sync with')
-          return driver.sync()
-        }
-        // Another tab leads: ask it, and wait for its answer.
+        if (!options?.server)
+          throw new SynclineError('unavailable', 'no server configured: nothing to sync with')
+        if (paused) throw new SynclineError('unavailable', 'sync is paused (client.resume() restarts it)')
+        if (isLeader() && loop) return loop.sync()
+        // Another tab leads (or this one is still taking over): ask the leader and wait.
         const ref = crypto.randomUUID()
         const answer = new Promise<ErrorInfo | undefined>(resolve => syncWaiters.set(ref, resolve))
         tabs?.post({ type: 'sync', ref })
@@ -351,23 +331,61 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
         if (error) throw new SynclineError(error.code, error.message)
       }),
 
+    setPaused: value =>
+      settle(async () => {
+        need()
+        tabs?.post({ type: 'paused', paused: value })
+        await setPausedHere(value)
+      }),
+
+    inspect: () =>
+      settle(async () => {
+        const r = need()
+        return {
+          device: r.device,
+          clock: formatHlc(r.clock.lastTimeNs, r.clock.id),
+          spaces: r.spaceIds().map(id => ({
+            id,
+            cursor: r.cursor(id),
+            liveOps: r.summary(id).count,
+            pendingOps: r.pendingOps(id).length,
+          })),
+          recentOps: recent.slice(),
+        }
+      }),
+
+    outbox: report =>
+      settle(async () => {
+        const r = need()
+        outboxOps = report.outboxOps
+        if (!isLeader()) {
+          emitStatus()
+          return []
+        }
+        // Delivered while no request waited for the answer: acknowledge them here.
+        if (report.acked.length) {
+          await r.acknowledge(report.acked)
+          setShared({ ...shared, pendingOps: r.pendingCount })
+        } else emitStatus()
+        if (!report.rejected.length || !loop || paused) return []
+        // The loop's failures show in its status; there is nothing more to say here.
+        loop.sync().catch(() => undefined)
+        return report.rejected.map(rejection => rejection.op.id)
+      }),
+
     async close() {
-      driver?.stop()
+      for (const stop of stopLoop) stop()
+      await loop?.stop()
       leadership?.release()
       tabs?.close()
       await replica?.flush()
       replica?.close()
       replica = undefined
-      subscriptions.clear()
       statusListeners.clear()
       errorListeners.clear()
     },
   }
   return api
-}
-
-function matchesPrefix(recordId: string, prefix: string, owned: boolean): boolean {
-  return (owned ? recordId.slice(recordId.indexOf('/') + 1) : recordId).startsWith(prefix)
 }
 
 /** Runs `work`, turning a thrown error into a coded error result. */

@@ -171,3 +171,35 @@ describe('Replica: sync side', () => {
     expect(tab2.get('s', 'items', 'a')).toEqual({ v: 1 })
   })
 })
+
+describe('Replica: clock rewind and live ops (for the sync loop)', () => {
+  it('rewinds a clock fed by a wall clock that ran ahead, once skew correction knows it', async () => {
+    const aheadNs = 600_000_000_000n
+    const replica = await Replica.open({
+      log: new MemoryOpLog(),
+      schema,
+      backend: nobleEd25519,
+      wallNs: () => msToNs(Date.now()) + aheadNs,
+      random: n => new Uint8Array(randomBytes(n)),
+    })
+    const ahead = await replica.write('s', 'items', 'a', 'update', { v: 1 })
+    expect(await replica.rewindClock()).toBe(false)
+    const now = msToNs(Date.now())
+    replica.skew.add({ sentNs: now + aheadNs, receivedNs: now + aheadNs, serverNs: now })
+    const id = replica.clock.id
+    expect(await replica.rewindClock()).toBe(true)
+    expect(replica.clock.id).not.toBe(id)
+    const fresh = await replica.restamp(ahead)
+    expect(parseHlc(fresh.hlc)!.time < msToNs(Date.now()) + 60_000_000_000n).toBe(true)
+    expect(await replica.rewindClock()).toBe(false)
+  })
+
+  it('lists the live ops of a space', async () => {
+    const replica = await open()
+    const first = await replica.write('s', 'items', 'a', 'update', { v: 1 })
+    const second = await replica.write('s', 'items', 'a', 'update', { v: 2 })
+    expect(replica.liveOps('s').map(op => op.id)).toEqual([second.id])
+    expect(replica.liveOps('s').map(op => op.id)).not.toContain(first.id)
+    expect(replica.liveOps('none')).toEqual([])
+  })
+})

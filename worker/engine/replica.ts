@@ -18,7 +18,7 @@ import { type Action, type Op, signOp } from '../../src/core/op.ts'
 import { checkOpSchema, MEMBERS, type Schema } from '../../src/core/schema.ts'
 import { createSkewEstimator, type SkewEstimator } from '../../src/core/skew.ts'
 import { elementOf, SetSummary } from '../../src/core/sketch/index.ts'
-import { type Clock, createClock, DEFAULT_MAX_DRIFT_NS, instanceId } from '../../src/core/uhlc.ts'
+import { type Clock, createClock, DEFAULT_MAX_DRIFT_NS, instanceId, parseHlc } from '../../src/core/uhlc.ts'
 import { GroupCommit } from './group-commit.ts'
 import type { LogWrite, OpLog } from './oplog.ts'
 
@@ -59,8 +59,8 @@ const spaceKey = (space: string) => `space:${space}`
 
 export class Replica {
   readonly device: string
-  readonly clock: Clock
   readonly skew: SkewEstimator
+  private currentClock: Clock
   private readonly spaces = new Map<string, SpaceRuntime>()
   private readonly pending = new Map<string, Op>()
   private readonly listeners = new Set<(change: Change) => void>()
@@ -75,12 +75,7 @@ export class Replica {
   ) {
     this.device = toBase64url(signer.publicKey)
     this.skew = createSkewEstimator()
-    this.clock = createClock({
-      id: instanceId(options.random(16)),
-      physicalNs: () => options.wallNs() + this.skew.offsetNs,
-      maxDriftNs: options.maxDriftNs ?? DEFAULT_MAX_DRIFT_NS,
-      lastTimeNs,
-    })
+    this.currentClock = this.newClock(lastTimeNs)
     this.commits = new GroupCommit(write => options.log.commit(write))
     this.lastChunk = lastChunk
   }
@@ -261,13 +256,45 @@ export class Replica {
     await this.options.log.compact(space, kept, loaded.lastChunk)
     await this.commits.submit({ pendingRemove: [...gone] })
     for (const id of gone) this.pending.delete(id)
+    this.rebuild(space, kept, removed)
+  }
+
+  /**
+   * Rebuilds a space from the log after another tab took ops out of it (`remove`
+   * there), and takes the pending set from the log too.
+   */
+  async reloadFromLog(space: string): Promise<void> {
+    await this.commits.flush()
+    const loaded = await this.options.log.load()
+    this.lastChunk = Math.max(this.lastChunk, loaded.lastChunk)
+    this.pending.clear()
+    for (const op of loaded.pending) this.pending.set(op.id, op)
+    this.rebuild(space, loaded.ops.get(space) ?? [], [])
+  }
+
+  /**
+   * Takes the pending set from the log: a tab that becomes leader may have missed
+   * other tabs' messages (a tab that crashed mid-write), but never their commits.
+   */
+  async reloadPending(): Promise<void> {
+    await this.commits.flush()
+    const loaded = await this.options.log.load()
+    this.pending.clear()
+    for (const op of loaded.pending) {
+      this.pending.set(op.id, op)
+      this.clock.observe(op.hlc)
+    }
+  }
+
+  /** Replaces a space's merged state by one built from `ops`, and announces every record. */
+  private rebuild(space: string, ops: readonly Op[], removed: readonly Op[]): void {
     const old = this.runtime(space)
     this.spaces.delete(space)
     const fresh = this.runtime(space)
     fresh.cursor = old.cursor
-    this.merge(space, kept)
+    this.merge(space, ops)
     const records = new Map<string, Set<string>>()
-    for (const op of [...removed, ...kept]) {
+    for (const op of [...removed, ...ops, ...old.state.liveOps()]) {
       let set = records.get(op.collection)
       if (!set) records.set(op.collection, (set = new Set()))
       set.add(op.record)
@@ -329,7 +356,52 @@ export class Replica {
     this.options.log.close()
   }
 
+  // ---- sync side: clock rewind and live ops (added for the sync loop) ----------
+
+  /** This tab's clock (replaced by `rewindClock`). */
+  get clock(): Clock {
+    return this.currentClock
+  }
+
+  /**
+   * Undoes a wall clock that ran ahead, once skew correction knows it (PROTOCOL.md §2):
+   * when the clock's last time is more than maxDrift past the corrected physical clock,
+   * every time it would issue is one a receiver rejects for `drift`, and re-stamping
+   * could never help. Starts a fresh clock instance (a new id keeps timestamps unique)
+   * at the newest held time that is not ahead, persists it, and returns true; the
+   * caller then re-stamps, in hlc order, the pending ops stamped ahead.
+   */
+  async rewindClock(): Promise<boolean> {
+    const limit = this.options.wallNs() + this.skew.offsetNs + this.clock.maxDriftNs
+    if (this.clock.lastTimeNs <= limit) return false
+    let floor = 0n
+    for (const { state } of this.spaces.values()) {
+      for (const op of state.liveOps()) {
+        const time = parseHlc(op.hlc)!.time
+        if (time <= limit && time > floor) floor = time
+      }
+    }
+    this.currentClock = this.newClock(floor)
+    await this.commits.submit({ meta: { [META_CLOCK]: floor.toString() } })
+    return true
+  }
+
+  /** The live ops of a space (the hash-exchange fallback of reconciliation compares them). */
+  liveOps(space: string): Op[] {
+    const state = this.spaces.get(space)?.state
+    return state ? [...state.liveOps()] : []
+  }
+
   // ---- internals --------------------------------------------------------------
+
+  private newClock(lastTimeNs: bigint): Clock {
+    return createClock({
+      id: instanceId(this.options.random(16)),
+      physicalNs: () => this.options.wallNs() + this.skew.offsetNs,
+      maxDriftNs: this.options.maxDriftNs ?? DEFAULT_MAX_DRIFT_NS,
+      lastTimeNs,
+    })
+  }
 
   private schemaOf(_space: string): Schema {
     return this.options.schema

@@ -1,21 +1,26 @@
 /**
  * What the tabs of one replica tell each other over a BroadcastChannel. Every tab
- * has its own worker and merge state on the same IndexedDB; ops travel here after
- * they are durable, so a tab only merges them in memory (and catches up from the
- * log when it may have missed a message, say on becoming leader).
+ * has its own worker and merge state on the same IndexedDB. Local writes travel as
+ * ops, after they are durable, for the lowest latency; everything else only says
+ * "the log changed" and each tab reads what it lacks from the log itself, so a lost
+ * message can delay a tab but never make it wrong.
  */
 import type { Op } from '../../src/core/op.ts'
-import type { SyncStatus } from './status.ts'
+import type { SharedStatus } from './status.ts'
 
 export type TabMessage =
-  /** Ops this tab committed: local writes (`pending`) or ops it pulled from the server. */
-  | { type: 'ops'; ops: Op[]; pending: boolean }
-  /** Pending ops the server acknowledged (the leader tells the others). */
-  | { type: 'acked'; ids: string[] }
-  /** Ops taken out of the replica (rejected or forged); the others rebuild the space. */
-  | { type: 'removed'; space: string; ids: string[] }
-  /** The leader's view of the connection, for every tab's status. */
-  | { type: 'status'; status: SyncStatus }
+  /** Local writes another tab committed (pending until the server acknowledges them). */
+  | { type: 'ops'; ops: Op[] }
+  /** The leader stored ops from the server: read the log from where you are. */
+  | { type: 'log-changed' }
+  /** Ops taken out of a space (rejected, forged, re-stamped): rebuild it from the log. */
+  | { type: 'removed'; space: string }
+  /** The leader's view of sync, for every tab's status. */
+  | { type: 'status'; status: SharedStatus }
+  /** Sync paused or resumed (the demo's offline switch, an app's "work offline"). */
+  | { type: 'paused'; paused: boolean }
+  /** A space opened in some tab: the leader syncs it too. */
+  | { type: 'space'; space: string }
   /** A tab asks the leader to sync now and answer `synced` with the same ref. */
   | { type: 'sync'; ref: string }
   | { type: 'synced'; ref: string; error?: { code: string; message: string } }

@@ -1,0 +1,72 @@
+/**
+ * The page's side of the service worker outbox (worker/sw): registers it with
+ * workbox-window, introduces this replica to it (`messageSW`), asks for a replay when
+ * the browser comes back `online`, and hands the engine what the service worker
+ * reports: the outbox count, acknowledgements, rejections (which the engine's leader
+ * takes: the service worker forgets them only then).
+ *
+ * Reports are read from `navigator.serviceWorker` itself rather than workbox-window's
+ * `message` event, which drops messages from a version another tab installed.
+ */
+import { messageSW, Workbox } from 'workbox-window'
+import type { Result } from '../core/errors.ts'
+import { type OutboxReport, type PageMessage, serverOfPush } from '../../worker/sw/protocol.ts'
+
+export interface ReplicaInfo {
+  name: string
+  server: string
+  device: string
+}
+
+export interface OutboxLink {
+  close(): void
+}
+
+export function linkServiceWorker(
+  url: string,
+  replica: ReplicaInfo,
+  engine: { outbox(report: OutboxReport): Promise<Result<string[]>> },
+): OutboxLink {
+  const container = navigator.serviceWorker
+  // The server as the service worker names it (from the push URL the engine uses).
+  replica = { ...replica, server: serverOfPush(replica.server.replace(/\/+$/, '') + '/v1/push')! }
+  let closed = false
+
+  /** To the service worker in charge now (after an update, the new one). */
+  const send = async (message: PageMessage) => {
+    const sw = container.controller ?? (await container.ready).active
+    // The reply is for callers that wait; the state also comes as a report to every page.
+    if (sw && !closed) void messageSW(sw, message)
+  }
+  const hello = () => void send({ type: 'syncline:hello', ...replica })
+
+  const onMessage = (event: MessageEvent) => {
+    const report = event.data as OutboxReport | undefined
+    if (closed || report?.type !== 'syncline:outbox') return
+    if (report.device !== replica.device || report.server !== replica.server) return
+    void engine.outbox(report).then(taken => {
+      if (taken.ok && taken.value.length) {
+        void send({ type: 'syncline:taken', server: replica.server, ids: taken.value })
+      }
+    })
+  }
+  const onOnline = () => void send({ type: 'syncline:replay' })
+
+  container.addEventListener('message', onMessage)
+  container.addEventListener('controllerchange', hello)
+  container.startMessages()
+  addEventListener('online', onOnline)
+  new Workbox(url).register({ immediate: true }).then(hello, (error: unknown) => {
+    // Sync still works without it: the engine retries by itself, only later.
+    console.warn(`syncline: the service worker ${url} was not registered`, error)
+  })
+
+  return {
+    close() {
+      closed = true
+      container.removeEventListener('message', onMessage)
+      container.removeEventListener('controllerchange', hello)
+      removeEventListener('online', onOnline)
+    },
+  }
+}

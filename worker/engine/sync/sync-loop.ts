@@ -1,0 +1,411 @@
+/**
+ * The sync loop of the leader tab's worker (ARCHITECTURE.md, flows): a session, push
+ * of pending ops, pull of every space from its cursor (cold start from the live
+ * snapshot), one live WebSocket with reconnect and backoff, and a reconcile round on
+ * every (re)connect. While the socket is up, local writes are pushed over it and live
+ * ops are applied as they come; when it is down, pushes go through `fetch` (which a
+ * service worker may queue) and the loop retries with backoff until the server is back.
+ *
+ * Everything that changes a space's ops or cursor runs through one queue per space, so
+ * a cursor only moves over ops that are stored: resuming from it after any drop loses
+ * nothing. Ops from the server are checked for signatures in the background.
+ */
+import type { AnyEd25519Backend } from '../../../src/core/ed25519.ts'
+import { createVerifier, nobleEd25519 } from '../../../src/core/ed25519.ts'
+import { SynclineError } from '../../../src/core/errors.ts'
+import type { Op } from '../../../src/core/op.ts'
+import type { Replica } from '../replica.ts'
+import { type Backoff, createBackoff } from './backoff.ts'
+import { HttpClient, isNetworkError } from './http.ts'
+import { defaultIo, sleep, type SyncIo } from './io.ts'
+import { LiveSocket } from './live-socket.ts'
+import { pullSpace, type PullDeps } from './pull.ts'
+import { Pusher, type PushResult } from './push.ts'
+import { reconcileSpace } from './reconcile.ts'
+import { registerSchema } from './schema-sync.ts'
+import { Coalesced, KeyedQueue } from './serial.ts'
+import { StatusHub, type SyncEvent, type SyncStatus } from './status.ts'
+import { BackgroundVerifier } from './verify.ts'
+
+export interface SyncOptions {
+  replica: Replica
+  /** The sync server, `https://host[:port]`. */
+  url: string
+  /** Ed25519 backend for checking ops from the server: WebCrypto in the browser. Default noble. */
+  verifyBackend?: AnyEd25519Backend
+  /** fetch, WebSocket, wall clock, timers, randomness; the platform's by default. */
+  io?: Partial<SyncIo>
+  /** Spaces to sync besides the ones the replica holds. */
+  spaces?: readonly string[]
+  /** How long `sync()` keeps trying to reach the server, ms. Default 30,000. */
+  timeoutMs?: number
+  /** Retry and reconnect delays, ms. Default 250 .. 30,000. */
+  backoff?: { minMs?: number; maxMs?: number }
+  /** How often the client pings the live socket; a socket silent that long is dropped. Default 15,000. */
+  pingIntervalMs?: number
+  /** Ops per pull page. Default 1,000 (one stored page). */
+  pageSize?: number
+  /** Abort an HTTP request after this long, ms. Default 30,000. */
+  requestTimeoutMs?: number
+}
+
+export interface SyncLoop {
+  /** The current status. */
+  readonly status: SyncStatus
+  /** Calls `listener` with every new status; returns the unsubscribe function. */
+  subscribe(listener: (status: SyncStatus) => void): () => void
+  /** Calls `listener` with every op taken out of the replica (and every re-stamp). */
+  onEvent(listener: (event: SyncEvent) => void): () => void
+  /** Syncs `space` too (a space the replica does not hold yet: cold start). */
+  addSpace(space: string): void
+  /** Starts syncing in the background: push, pull, live socket, reconnects. */
+  start(): void
+  /** Stops: closes the socket and timers (leadership moved to another tab). */
+  stop(): Promise<void>
+  /**
+   * Resolves when every pending op is acknowledged and every space is pulled to the
+   * server's head; rejects with `unavailable` when the server stays unreachable for
+   * `timeoutMs`, or with the server's code for any other failure.
+   */
+  sync(options?: { timeoutMs?: number }): Promise<void>
+  /** Resolves when the background signature checks of ops received so far are done. */
+  verified(): Promise<void>
+}
+
+export function createSync(options: SyncOptions): SyncLoop {
+  return new SyncLoopImpl(options)
+}
+
+class SyncLoopImpl implements SyncLoop {
+  private readonly replica: Replica
+  private readonly io: SyncIo
+  private readonly hub = new StatusHub()
+  private readonly http: HttpClient
+  private readonly spaceQueue = new KeyedQueue()
+  private readonly pusher: Pusher
+  private readonly verifier: BackgroundVerifier
+  private readonly backoff: Backoff
+  private readonly pullDeps: PullDeps
+  private readonly extraSpaces = new Set<string>()
+  private readonly registered = new Set<string>()
+  private readonly subscribed = new Set<string>()
+  private readonly pushRun: Coalesced
+  private readonly pullRun: Coalesced
+  private readonly cycleRun: Coalesced
+  private started = false
+  private socket: LiveSocket | undefined
+  private timer: unknown
+  private stopListening: (() => void) | undefined
+
+  constructor(private readonly options: SyncOptions) {
+    this.replica = options.replica
+    this.io = defaultIo(options.io)
+    for (const space of options.spaces ?? []) this.extraSpaces.add(space)
+    this.http = new HttpClient({
+      url: options.url.replace(/\/+$/, ''),
+      replica: this.replica,
+      io: this.io,
+      requestTimeoutMs: options.requestTimeoutMs,
+    })
+    this.backoff = createBackoff({ ...options.backoff, random: this.io.random })
+    this.verifier = new BackgroundVerifier(
+      createVerifier(options.verifyBackend ?? nobleEd25519),
+      (space, invalid) => this.dropInvalid(space, invalid),
+      error => this.fail(error),
+      this.io.timers,
+    )
+    this.pusher = new Pusher({
+      replica: this.replica,
+      transport: ops => this.transport(ops),
+      ensureSchema: space => this.ensureSchema(space),
+      spaces: this.spaceQueue,
+      status: this.hub,
+      io: this.io,
+      backoff: createBackoff({ ...options.backoff, random: this.io.random }),
+      onAccepted: spaces => this.subscribeNew(spaces),
+    })
+    this.pullDeps = {
+      http: this.http,
+      replica: this.replica,
+      spaces: this.spaceQueue,
+      status: this.hub,
+      stored: (space, ops) => this.verifier.enqueue(space, ops),
+      pageSize: options.pageSize ?? 1000,
+    }
+    this.pushRun = new Coalesced(() => this.pusher.pushPending())
+    this.pullRun = new Coalesced(() => this.pullAll())
+    this.cycleRun = new Coalesced(() => this.cycle())
+    this.hub.set({ pendingOps: this.replica.pendingCount })
+  }
+
+  get status(): SyncStatus {
+    return this.hub.status
+  }
+
+  subscribe(listener: (status: SyncStatus) => void): () => void {
+    return this.hub.subscribe(listener)
+  }
+
+  onEvent(listener: (event: SyncEvent) => void): () => void {
+    return this.hub.onEvent(listener)
+  }
+
+  addSpace(space: string): void {
+    if (this.extraSpaces.has(space)) return
+    this.extraSpaces.add(space)
+    if (this.started) void this.cycleRun.run()
+  }
+
+  start(): void {
+    if (this.started) return
+    this.started = true
+    this.stopListening = this.replica.onChange(change => {
+      this.hub.set({ pendingOps: this.replica.pendingCount })
+      if (change.source !== 'remote' && this.hub.status.online) this.pushSoon()
+    })
+    void this.cycleRun.run()
+  }
+
+  async stop(): Promise<void> {
+    this.started = false
+    this.stopListening?.()
+    this.stopListening = undefined
+    this.io.timers.clearTimeout(this.timer)
+    this.timer = undefined
+    this.socket?.close()
+    await this.cycleRun.settled()
+  }
+
+  async sync(options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000
+    const deadline = this.nowMs() + timeoutMs
+    const backoff = createBackoff({ ...this.options.backoff, random: this.io.random })
+    for (;;) {
+      let cause: unknown
+      try {
+        this.pusher.clearQueued()
+        await this.pushRun.run()
+        await this.pullRun.run()
+        if (this.replica.pendingCount === 0) {
+          this.synced()
+          return
+        }
+        cause = new SynclineError('unavailable', `${this.replica.pendingCount} ops are not acknowledged yet`)
+      } catch (error) {
+        this.fail(error)
+        if (!isNetworkError(error)) throw error
+        cause = error
+      }
+      const left = deadline - this.nowMs()
+      if (left <= 0) {
+        throw new SynclineError('unavailable', `the server was not reached within ${timeoutMs} ms`, { cause })
+      }
+      await sleep(this.io.timers, Math.min(backoff.next(), left))
+    }
+  }
+
+  verified(): Promise<void> {
+    return this.verifier.idle()
+  }
+
+  // ---- the round: push, pull, connect, reconcile --------------------------------
+
+  private async cycle(): Promise<void> {
+    try {
+      this.pusher.clearQueued()
+      await this.pushRun.run()
+      await this.pullRun.run()
+      this.synced()
+      if (this.started && !this.socket) await this.connect()
+      // Spaces added while the socket was already up (a space opened by id) go live too.
+      else this.subscribeNew(new Set(this.allSpaces()))
+      this.backoff.reset()
+    } catch (error) {
+      this.fail(error)
+      this.retryLater()
+    }
+  }
+
+  private async pullAll(): Promise<void> {
+    for (const space of this.allSpaces()) await pullSpace(this.pullDeps, space)
+  }
+
+  private async connect(): Promise<void> {
+    const socket = new LiveSocket(
+      await this.http.liveUrl(),
+      this.io,
+      this.replica,
+      {
+        ops: (space, entries) => this.liveOps(space, entries),
+        resync: space => this.resync(socket, space),
+        spaceError: space => this.subscribed.delete(space),
+        error: error => this.fail(error),
+        close: () => this.closed(socket),
+      },
+      this.options.pingIntervalMs ?? 15_000,
+    )
+    this.socket = socket
+    try {
+      await socket.opened
+    } catch (error) {
+      // Refused before opening: perhaps the token expired; log in afresh next time.
+      this.http.dropSession()
+      throw error
+    }
+    if (!this.started || this.socket !== socket) return socket.close()
+    this.hub.set({ connected: true })
+    this.subscribeNew(new Set(this.allSpaces()))
+    // What was pushed or pulled while the socket was down is covered by the cursors;
+    // the reconcile round checks the live sets once per connection.
+    for (const space of this.allSpaces()) {
+      if (this.socket !== socket) return
+      await reconcileSpace(
+        {
+          http: this.http,
+          replica: this.replica,
+          pusher: this.pusher,
+          applyOps: (s, ops) => this.applyOps(s, ops),
+        },
+        space,
+      )
+    }
+  }
+
+  private closed(socket: LiveSocket): void {
+    if (this.socket !== socket) return
+    this.socket = undefined
+    this.subscribed.clear()
+    this.hub.set({ connected: false })
+    this.retryLater()
+  }
+
+  private retryLater(): void {
+    if (!this.started || this.timer !== undefined) return
+    this.timer = this.io.timers.setTimeout(() => {
+      this.timer = undefined
+      if (this.started) void this.cycleRun.run()
+    }, this.backoff.next())
+  }
+
+  // ---- pushing --------------------------------------------------------------------
+
+  private pushSoon(): void {
+    this.pushRun.run().catch(error => {
+      this.fail(error)
+      if (isNetworkError(error)) this.retryLater()
+    })
+  }
+
+  /** Over the socket while it is open, else through fetch (which a service worker may queue). */
+  private async transport(ops: Op[]): Promise<PushResult[] | 'queued'> {
+    const socket = this.socket
+    if (socket?.isOpen) {
+      try {
+        return await socket.push(ops)
+      } catch (error) {
+        if (!isNetworkError(error)) throw error
+      }
+    }
+    const answer = await this.http.json<{ results: PushResult[] }>('POST', '/v1/push', { ops })
+    if (answer.status === 202) return 'queued'
+    return answer.body.results
+  }
+
+  private async ensureSchema(space: string): Promise<void> {
+    if (this.registered.has(space)) return
+    const conflicts = await registerSchema(this.http, space, this.replica.schema)
+    this.registered.add(space)
+    // The ops of a conflicting collection are rejected one by one and reported then.
+    if (conflicts.length) this.hub.set({ error: conflicts[0]! })
+  }
+
+  // ---- ops from the server ------------------------------------------------------
+
+  private subscribeNew(spaces: Set<string>): void {
+    const socket = this.socket
+    if (!socket?.isOpen) return
+    const wanted = [...spaces].filter(space => !this.subscribed.has(space))
+    for (const space of wanted) this.subscribed.add(space)
+    socket.subscribe(wanted.map(space => ({ space, after: this.replica.cursor(space) })))
+  }
+
+  private liveOps(space: string, entries: { seq: number; op: Op }[]): void {
+    let stored: Op[] = []
+    this.spaceQueue
+      .run(space, async () => {
+        const cursor = this.replica.cursor(space)
+        const fresh = entries.filter(e => e.seq > cursor)
+        if (fresh.length === 0) return
+        // A cursor moves only over a gapless run from where it is.
+        const contiguous = fresh[0]!.seq === cursor + 1
+        stored = fresh.map(e => e.op)
+        await this.replica.applyRemote(space, stored, contiguous ? fresh[fresh.length - 1]!.seq : undefined)
+        if (!contiguous) this.pullSoon()
+      })
+      .then(() => this.verifier.enqueue(space, stored))
+      .catch(error => this.fail(error))
+  }
+
+  private resync(socket: LiveSocket, space: string): void {
+    this.subscribed.delete(space)
+    pullSpace(this.pullDeps, space)
+      .then(() => {
+        if (this.socket === socket) this.subscribeNew(new Set([space]))
+      })
+      .catch(error => {
+        this.fail(error)
+        socket.close()
+      })
+  }
+
+  private pullSoon(): void {
+    this.pullRun.run().catch(error => this.fail(error))
+  }
+
+  private async applyOps(space: string, ops: Op[]): Promise<void> {
+    if (ops.length === 0) return
+    await this.spaceQueue.run(space, () => this.replica.applyRemote(space, ops))
+    this.verifier.enqueue(space, ops)
+  }
+
+  private async dropInvalid(space: string, invalid: { op: Op; error: SynclineError }[]): Promise<void> {
+    await this.spaceQueue.run(space, () =>
+      this.replica.remove(
+        space,
+        invalid.map(i => i.op.id),
+      ),
+    )
+    for (const { op, error } of invalid) this.hub.emit({ type: 'op-invalid', op, error })
+  }
+
+  // ---- status -----------------------------------------------------------------------
+
+  private allSpaces(): string[] {
+    return [...new Set([...this.replica.spaceIds(), ...this.extraSpaces])]
+  }
+
+  private synced(): void {
+    this.hub.set({
+      online: true,
+      error: null,
+      lastSyncedAt: this.nowMs(),
+      pendingOps: this.replica.pendingCount,
+    })
+  }
+
+  private fail(error: unknown): void {
+    const coded =
+      error instanceof SynclineError
+        ? error
+        : new SynclineError('unavailable', String((error as Error)?.message ?? error), { cause: error })
+    this.hub.set({
+      error: coded,
+      pendingOps: this.replica.pendingCount,
+      ...(isNetworkError(error) ? { online: false } : {}),
+    })
+  }
+
+  private nowMs(): number {
+    return Number(this.io.wallNs() / 1_000_000n)
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Background signature checks of ops from the server (TARGETS.md): the server
+ * verified every op on arrival and the session is authenticated, so ops are stored
+ * and shown first and checked afterwards, in batches, with the fastest backend the
+ * platform has (WebCrypto Ed25519 in the browser, about 15,000/s). An op that fails
+ * (shape, id or signature: `checkSignedOp`) is taken out of the replica and reported.
+ * Each batch waits for a timer turn first, so checks never hold up the worker.
+ */
+import { SynclineError } from '../../../src/core/errors.ts'
+import type { Verifier } from '../../../src/core/ed25519.ts'
+import type { Op } from '../../../src/core/op.ts'
+import { checkSignedOp } from '../../../src/core/validate.ts'
+import { sleep, type Timers } from './io.ts'
+
+export type InvalidHandler = (space: string, invalid: { op: Op; error: SynclineError }[]) => Promise<void>
+
+export class BackgroundVerifier {
+  private readonly queue: { space: string; ops: readonly Op[] }[] = []
+  private running: Promise<void> | undefined
+
+  constructor(
+    private readonly verifier: Verifier,
+    private readonly onInvalid: InvalidHandler,
+    private readonly onError: (error: unknown) => void,
+    private readonly timers: Timers,
+    private readonly batchSize = 1000,
+  ) {}
+
+  /** Queues ops already stored and merged for checking. */
+  enqueue(space: string, ops: readonly Op[]): void {
+    if (ops.length === 0) return
+    this.queue.push({ space, ops })
+    this.running ??= this.drain().finally(() => (this.running = undefined))
+  }
+
+  /** Resolves when every queued op has been checked (and failures removed). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const next = this.queue.shift()
+      if (!next) return
+      const { space } = next
+      for (let i = 0; i < next.ops.length; i += this.batchSize) {
+        await sleep(this.timers, 0)
+        const batch = next.ops.slice(i, i + this.batchSize)
+        try {
+          await this.check(space, batch)
+        } catch (error) {
+          this.onError(error)
+        }
+      }
+    }
+  }
+
+  private async check(space: string, batch: readonly Op[]): Promise<void> {
+    const results = await Promise.all(batch.map(op => checkSignedOp(op, this.verifier)))
+    const invalid: { op: Op; error: SynclineError }[] = []
+    results.forEach((result, i) => {
+      if (!result.ok)
+        invalid.push({ op: batch[i]!, error: new SynclineError(result.error.code, result.error.message) })
+    })
+    if (invalid.length) await this.onInvalid(space, invalid)
+  }
+}

@@ -4,6 +4,7 @@
  * serving the demo on the same port. Flags go to the server (`npm run demo -- --port 9000`).
  */
 import { spawn } from 'node:child_process'
+import { copyFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'vite'
@@ -12,8 +13,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
 const port = args.includes('--port') ? args[args.indexOf('--port') + 1] : '8787'
 
-console.log('Building the demo…')
+console.log('Building the demo and the service worker…')
 await build({ configFile: join(root, 'demo', 'vite.config.ts') })
+await build({ configFile: join(root, 'worker', 'sw', 'vite.config.ts'), logLevel: 'warn' })
+// The service worker must be served from the app's root so that its scope covers the app.
+copyFileSync(join(root, 'dist', 'sw', 'syncline-sw.js'), join(root, 'demo', 'dist', 'syncline-sw.js'))
 
 const server = spawn(
   process.execPath,

@@ -41,7 +41,8 @@ export function inspector(client: Client, currentList: () => string | undefined)
       progress.max = s.progress.total
       progress.value = s.progress.done
     } else progress.hidden = true
-    clock.textContent = inspection?.clock ?? ''
+    const time = inspection?.clock ?? ''
+    clock.textContent = time.startsWith('1970-01-01T00:00:00.000000000Z') ? 'no timestamp issued yet' : time
     replace(
       ops,
       ...(inspection?.recentOps ?? [])

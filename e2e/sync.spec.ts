@@ -111,7 +111,8 @@ test('cold start of a large space reports progress and ends with all data', asyn
   const seeder = await TestDevice.connect(server.url)
   const space = `big-${Date.now()}`
   await seeder.putSchema(space, [{ name: 'items', crdt: 'lww' }])
-  const N = 5000
+  // More than one snapshot page (5,000 ops), so progress moves.
+  const N = 12_000
   for (let start = 0; start < N; start += 1000) {
     const ops = []
     for (let i = start; i < start + 1000; i++) {

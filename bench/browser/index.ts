@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { chromium, type Page } from 'playwright'
 import { createServer as createViteServer } from 'vite'
 import { CHROMIUM_ARGS, chromiumPath } from '../../.ci/find-chromium.mjs'
+import { createServer, sqliteStore } from '../../server/index.ts'
+import { TestDevice } from '../../server/testing/test-device.ts'
 import { median, percentile, printTable, type Row, writeResults } from '../lib/report.ts'
 
 interface Bench {
@@ -20,6 +22,9 @@ interface Bench {
   stampedWrites(space: string, count: number, gapMs: number): Promise<void>
   startWatch(space: string): void
   watched(): number[]
+  coldStart(space: string, count: number): Promise<{ ms: number; firstProgressMs: number | null }>
+  connected(): Promise<void>
+  openSpace(space: string): void
 }
 declare const bench: Bench
 
@@ -34,9 +39,10 @@ const context = await chromium.launchPersistentContext(profile, {
   headless: true,
 })
 
-async function open(name: string): Promise<Page> {
+async function open(name: string, server?: string): Promise<Page> {
   const page = await context.newPage()
-  await page.goto(`${base}/bench/browser/page.html?name=${name}`)
+  const query = server ? `&server=${encodeURIComponent(server)}` : ''
+  await page.goto(`${base}/bench/browser/page.html?name=${name}${query}`)
   await page.locator('#state').filter({ hasText: 'ready' }).waitFor({ timeout: 60_000 })
   return page
 }
@@ -98,6 +104,64 @@ try {
     unit: 'ms',
     target: 'p50 <= 3',
   })
+
+  // Through a real server (SQLite, on loopback): device A -> device B, and cold starts.
+  const sync = await createServer({ store: sqliteStore(join(profile, 'server.db')), port: 0, log: 'error' })
+  try {
+    const aliceName = `alice-${Date.now()}`
+    const alice = await open(aliceName, sync.url)
+    const bob = await open(`bob-${Date.now()}`, sync.url)
+    const shared = await alice.evaluate(() => bench.createSpace())
+    await alice.evaluate(s => bench.stampedWrites(s, 1, 0), shared)
+    await bob.evaluate(s => bench.openSpace(s), shared)
+    await bob.evaluate(() => bench.connected())
+    await bob.evaluate(s => bench.startWatch(s), shared)
+    await alice.evaluate(() => bench.connected())
+    await alice.evaluate(s => bench.stampedWrites(s, 300, 10), shared)
+    await bob.waitForTimeout(500)
+    const ab = (await bob.evaluate(() => bench.watched())).slice(1)
+    rows.push({
+      what: `device A -> device B via server (${ab.length} seen)`,
+      p50: ms(median(ab)),
+      p99: ms(percentile(ab, 99)),
+      unit: 'ms',
+      target: 'p50 <= 2, p99 <= 8',
+    })
+
+    const seeder = await TestDevice.connect(sync.url)
+    for (const n of [10_000, 100_000]) {
+      const space = `cold-${n}-${Date.now()}`
+      await seeder.putSchema(space, [{ name: 'items', crdt: 'lww' }])
+      for (let start = 0; start < n; start += 1000) {
+        const ops = await Promise.all(
+          Array.from({ length: 1000 }, (_, i) =>
+            seeder.op(space, 'items', `r${String(start + i).padStart(6, '0')}`, 'create', {
+              title: `item ${start + i}`,
+              done: false,
+            }),
+          ),
+        )
+        const pushed = await seeder.push(ops)
+        if (pushed.status !== 200)
+          throw new Error(`seeding failed: ${JSON.stringify(pushed.body).slice(0, 200)}`)
+      }
+      const reader = await open(`cold-${n}-${Date.now()}`, sync.url)
+      const result = await reader.evaluate(
+        ([s, count]) => bench.coldStart(s as string, count as number),
+        [space, n],
+      )
+      rows.push({
+        what: `cold start ${n.toLocaleString('en-US')} records -> all shown (progress after ${Math.round(result.firstProgressMs ?? 0)} ms)`,
+        p50: ms(result.ms / 1000),
+        p99: null,
+        unit: 's',
+        target: n === 10_000 ? '<= 0.3' : '<= 1.5',
+      })
+      await reader.close()
+    }
+  } finally {
+    await sync.close()
+  }
 } finally {
   await context.close()
   await vite.close()

@@ -71,6 +71,44 @@ const bench = {
     return times
   },
 
+  /** Cold start: opens a space the server has and waits until all `count` records are here. */
+  async coldStart(space: string, count: number) {
+    const start = performance.now()
+    let firstProgressAt: number | undefined
+    const stopStatus = client.status.subscribe(s => {
+      if (s.progress && firstProgressAt === undefined) firstProgressAt = performance.now() - start
+    })
+    await new Promise<void>(resolve => {
+      const stop = client
+        .space(space)
+        .collection('items')
+        .subscribe(rows => {
+          if (rows.length >= count) {
+            queueMicrotask(() => stop())
+            resolve()
+          }
+        })
+    })
+    stopStatus()
+    return { ms: performance.now() - start, firstProgressMs: firstProgressAt ?? null }
+  },
+
+  /** Waits until this replica is connected live to the server. */
+  async connected() {
+    await new Promise<void>(resolve => {
+      const stop = client.status.subscribe(s => {
+        if (s.connected) {
+          queueMicrotask(() => stop())
+          resolve()
+        }
+      })
+    })
+  },
+
+  openSpace(space: string) {
+    client.space(space)
+  },
+
   /** Other tab, writer side: writes `count` updates, each stamped with the wall time. */
   async stampedWrites(space: string, count: number, gapMs: number) {
     const items = client.space(space).collection('items')

@@ -10,7 +10,7 @@ import type { EngineApi, Inspection } from '../../worker/engine/engine.ts'
 import type { Status } from '../../worker/engine/status.ts'
 import { type Collection, createCollection, type RecordValue } from './collection.ts'
 import { SynclineError, unwrap } from './errors.ts'
-import { linkServiceWorker } from './service-worker.ts'
+import { linkServiceWorker, takeControl } from './service-worker.ts'
 
 export type { Inspection, Status }
 
@@ -64,6 +64,14 @@ export interface Client {
 }
 
 export async function createClient(options: ClientOptions): Promise<Client> {
+  const swUrl =
+    options.server && options.serviceWorker !== false && 'serviceWorker' in navigator
+      ? (options.serviceWorker ?? '/syncline-sw.js')
+      : undefined
+  // A worker takes its page's service worker when it starts: on a first visit, wait
+  // (briefly) for the service worker to take control, or the engine's pushes would
+  // bypass the outbox until the next load.
+  if (swUrl) await takeControl(swUrl)
   const worker =
     options.worker?.() ??
     new Worker(new URL('../../worker/engine/worker.ts', import.meta.url), { type: 'module' })
@@ -81,9 +89,9 @@ export async function createClient(options: ClientOptions): Promise<Client> {
   // Ask the browser not to evict the replica under storage pressure; best effort.
   void navigator.storage?.persist?.().catch(() => false)
   const outbox =
-    options.server && options.serviceWorker !== false && 'serviceWorker' in navigator
+    swUrl && options.server
       ? linkServiceWorker(
-          options.serviceWorker ?? '/syncline-sw.js',
+          swUrl,
           { name: options.name ?? 'default', server: options.server, device: opened.value.device },
           engine,
         )

@@ -5,6 +5,9 @@
  */
 import type { Row, RowsDelta } from '../../worker/engine/engine.ts'
 
+/** Above this many upserts a delta is merged in one pass. */
+const BULK = 32
+
 export class LiveRows {
   private ids: string[] = []
   private rows: Row[] = []
@@ -22,15 +25,43 @@ export class LiveRows {
         this.rows.splice(i, 1)
       }
     }
-    for (const [id, row] of delta.upserts) {
-      const i = this.find(id)
-      if (this.ids[i] === id) this.rows[i] = row
-      else {
-        this.ids.splice(i, 0, id)
-        this.rows.splice(i, 0, row)
+    if (delta.upserts.length > BULK) this.merge(delta.upserts)
+    else {
+      for (const [id, row] of delta.upserts) {
+        const i = this.find(id)
+        if (this.ids[i] === id) this.rows[i] = row
+        else {
+          this.ids.splice(i, 0, id)
+          this.rows.splice(i, 0, row)
+        }
       }
     }
     return this.rows.slice()
+  }
+
+  /** Many upserts at once (a snapshot page): one linear merge instead of a splice each. */
+  private merge(upserts: [string, Row][]): void {
+    const incoming = [...upserts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    const ids: string[] = []
+    const rows: Row[] = []
+    let i = 0
+    let j = 0
+    while (i < this.ids.length || j < incoming.length) {
+      const mine = this.ids[i]
+      const theirs = incoming[j]
+      if (theirs === undefined || (mine !== undefined && mine < theirs[0])) {
+        ids.push(mine!)
+        rows.push(this.rows[i++]!)
+      } else {
+        if (mine === theirs[0]) i++
+        // A record upserted twice in one delta: the later value wins.
+        while (incoming[j + 1]?.[0] === theirs[0]) j++
+        ids.push(theirs[0])
+        rows.push(incoming[j++]![1])
+      }
+    }
+    this.ids = ids
+    this.rows = rows
   }
 
   /** The index of `id`, or where it would be inserted. */

@@ -22,6 +22,27 @@ export interface OutboxLink {
   close(): void
 }
 
+/**
+ * Registers the service worker and waits, at most `timeoutMs`, until it controls this
+ * page (it claims its clients on activation). Never fails: without it, sync still
+ * works, the engine only retries by itself.
+ */
+export async function takeControl(url: string, timeoutMs = 3000): Promise<void> {
+  const container = navigator.serviceWorker
+  if (container.controller) return
+  const controlled = new Promise<void>(resolve =>
+    container.addEventListener('controllerchange', () => resolve(), { once: true }),
+  )
+  try {
+    await container.register(url)
+  } catch {
+    return
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([controlled, new Promise<void>(resolve => (timer = setTimeout(resolve, timeoutMs)))])
+  clearTimeout(timer)
+}
+
 export function linkServiceWorker(
   url: string,
   replica: ReplicaInfo,

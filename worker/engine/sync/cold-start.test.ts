@@ -23,7 +23,7 @@ describe('sync loop: cold start of a space', () => {
 
     const replica = await openReplica()
     const network = new TestNetwork()
-    const loop = syncLoop(replica, server.url, { network, spaces: [space] })
+    const loop = syncLoop(replica, server.url, { network, spaces: [space], snapshotPageSize: 1000 })
     const progress: SyncProgress[] = []
     const events: SyncEvent[] = []
     loop.subscribe(status => {

@@ -21,8 +21,12 @@ export interface PullDeps {
   status: StatusHub
   /** Called with the ops of every page once stored (the background signature checks). */
   stored(space: string, ops: readonly Op[]): void
-  /** Ops per page. */
+  /** Holds the background checks back during a snapshot; returns the release. */
+  holdChecks(): () => void
+  /** Ops per page of the stream. */
   pageSize: number
+  /** Ops per page of a snapshot (cold start, resync): larger, fewer round trips. */
+  snapshotPageSize: number
 }
 
 /** Pulls `space` to the head; false when the server has no such space (yet). */
@@ -47,22 +51,30 @@ export async function pullSpace(deps: PullDeps, space: string): Promise<boolean>
  * false when the server has no such space.
  */
 export async function readSnapshot(deps: PullDeps, space: string): Promise<boolean> {
-  let after = deps.replica.cursor(space)
+  const after = deps.replica.cursor(space)
   let done = 0
+  // The next page is fetched while this one is stored and merged: the server's work
+  // and the client's overlap, and a cold start is bound by the slower of the two.
+  let next = fetchPage(deps, space, after, true)
+  const release = deps.holdChecks()
   try {
     for (;;) {
-      const page = await fetchPage(deps, space, after, true)
+      const page = await next
       if (!page) return false
       const last = page.ops[page.ops.length - 1]?.seq ?? after
+      if (page.more) {
+        next = fetchPage(deps, space, last, true)
+        next.catch(() => undefined) // awaited next round; a failure surfaces there
+      }
       // The last page covers every live op up to the head it was read at: what lies
       // between its last op and that head is superseded.
       await apply(deps, space, page.ops, page.more ? last : Math.max(last, page.head))
       done += page.ops.length
       deps.status.set({ progress: { space, done, total: Math.max(page.total, done) } })
       if (!page.more) return true
-      after = last
     }
   } finally {
+    release()
     deps.status.set({ progress: null })
   }
 }
@@ -73,7 +85,7 @@ async function fetchPage(
   after: number,
   live: boolean,
 ): Promise<OpPackPage | undefined> {
-  const query = `after=${after}&limit=${deps.pageSize}${live ? '&live=1' : ''}`
+  const query = `after=${after}&limit=${live ? deps.snapshotPageSize : deps.pageSize}${live ? '&live=1' : ''}`
   let bytes: Uint8Array
   try {
     bytes = await deps.http.bytes(`/v1/spaces/${encodeURIComponent(space)}/ops?${query}`, OPPACK_TYPE)

@@ -45,6 +45,8 @@ export interface SyncOptions {
   pingIntervalMs?: number
   /** Ops per pull page. Default 1,000 (one stored page). */
   pageSize?: number
+  /** Ops per snapshot page (cold start). Default 5,000. */
+  snapshotPageSize?: number
   /** Abort an HTTP request after this long, ms. Default 30,000. */
   requestTimeoutMs?: number
 }
@@ -130,7 +132,9 @@ class SyncLoopImpl implements SyncLoop {
       spaces: this.spaceQueue,
       status: this.hub,
       stored: (space, ops) => this.verifier.enqueue(space, ops),
+      holdChecks: () => this.verifier.hold(),
       pageSize: options.pageSize ?? 1000,
+      snapshotPageSize: options.snapshotPageSize ?? 5000,
     }
     this.pushRun = new Coalesced(() => this.pusher.pushPending())
     this.pullRun = new Coalesced(() => this.pullAll())

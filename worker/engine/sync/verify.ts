@@ -17,6 +17,8 @@ export type InvalidHandler = (space: string, invalid: { op: Op; error: SynclineE
 export class BackgroundVerifier {
   private readonly queue: { space: string; ops: readonly Op[] }[] = []
   private running: Promise<void> | undefined
+  private holds = 0
+  private resume: (() => void) | undefined
 
   constructor(
     private readonly verifier: Verifier,
@@ -33,6 +35,21 @@ export class BackgroundVerifier {
     this.running ??= this.drain().finally(() => (this.running = undefined))
   }
 
+  /**
+   * Holds the checks back until the returned function is called: a cold start stores
+   * and shows its snapshot first, and checks it afterwards rather than competing for
+   * the worker's thread page by page.
+   */
+  hold(): () => void {
+    this.holds++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      if (--this.holds === 0) this.resume?.()
+    }
+  }
+
   /** Resolves when every queued op has been checked (and failures removed). */
   async idle(): Promise<void> {
     while (this.running) await this.running
@@ -45,6 +62,7 @@ export class BackgroundVerifier {
       const { space } = next
       for (let i = 0; i < next.ops.length; i += this.batchSize) {
         await sleep(this.timers, 0)
+        while (this.holds > 0) await new Promise<void>(resolve => (this.resume = resolve))
         const batch = next.ops.slice(i, i + this.batchSize)
         try {
           await this.check(space, batch)

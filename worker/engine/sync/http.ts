@@ -58,15 +58,28 @@ export class HttpClient {
     return `${this.options.url.replace(/^http/, 'ws')}/v1/live?token=${encodeURIComponent(token)}`
   }
 
-  /** Forgets the token (the socket was refused: the next request logs in again). */
-  dropSession(): void {
-    this.token = undefined
-  }
-
   /** A JSON request with the session; throws a coded error for any 4xx. */
   async json<T>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
     const res = await this.authorized(method, path, { accept: 'application/json' }, body)
     return { status: res.status, body: (await readJson(res)) as T }
+  }
+
+  /**
+   * `POST /v1/push`. When there is no session and logging in fails for want of a
+   * network, the push goes out without one: a service worker queues it and logs in
+   * by itself when it replays (worker/sw); without one it fails like any request.
+   */
+  async push<T>(body: unknown): Promise<Answer<T>> {
+    if (!this.token) {
+      try {
+        await this.session()
+      } catch (error) {
+        if (!(error instanceof NetworkError)) throw error
+        const res = await this.send('POST', '/v1/push', { accept: 'application/json' }, body)
+        return { status: res.status, body: (await readJson(res)) as T }
+      }
+    }
+    return this.json<T>('POST', '/v1/push', body)
   }
 
   /** A GET whose answer is bytes of `accept` (the compact encoding); JSON errors are thrown. */

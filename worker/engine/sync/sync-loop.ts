@@ -165,7 +165,9 @@ class SyncLoopImpl implements SyncLoop {
     this.started = true
     this.stopListening = this.replica.onChange(change => {
       this.hub.set({ pendingOps: this.replica.pendingCount })
-      if (change.source !== 'remote' && this.hub.status.online) this.pushSoon()
+      // Offline too: a service worker may queue the push (a 202), and without one
+      // the failed attempt only schedules the retry that would come anyway.
+      if (change.source !== 'remote') this.pushSoon()
     })
     void this.cycleRun.run()
   }
@@ -249,13 +251,10 @@ class SyncLoopImpl implements SyncLoop {
       this.options.pingIntervalMs ?? 15_000,
     )
     this.socket = socket
-    try {
-      await socket.opened
-    } catch (error) {
-      // Refused before opening: perhaps the token expired; log in afresh next time.
-      this.http.dropSession()
-      throw error
-    }
+    // Refused before opening: the network is down, or the token expired. The session
+    // is kept: the next round's HTTP requests log in again if the server says so, and
+    // dropping it offline would leave no token for pushes a service worker can queue.
+    await socket.opened
     if (!this.started || this.socket !== socket) return socket.close()
     this.hub.set({ connected: true })
     this.subscribeNew(new Set(this.allSpaces()))
@@ -310,7 +309,7 @@ class SyncLoopImpl implements SyncLoop {
         if (!isNetworkError(error)) throw error
       }
     }
-    const answer = await this.http.json<{ results: PushResult[] }>('POST', '/v1/push', { ops })
+    const answer = await this.http.push<{ results: PushResult[] }>({ ops })
     if (answer.status === 202) return 'queued'
     return answer.body.results
   }

@@ -20,9 +20,13 @@ const suites = readdirSync(benchDir, { withFileTypes: true })
 let failed = 0
 for (const name of suites) {
   console.log(`\n=== bench/${name}`)
-  const { status } = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, name, 'index.ts')], {
-    stdio: 'inherit',
-  })
+  const { status } = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(benchDir, name, 'index.ts')],
+    {
+      stdio: 'inherit',
+    },
+  )
   if (status !== 0) failed++
 }
 process.exit(failed ? 1 : 0)

@@ -31,6 +31,9 @@ export async function rate(count: number, work: () => unknown | Promise<unknown>
   await work()
   const rates: number[] = []
   for (let i = 0; i < runs; i++) {
+    // Collect the previous run's garbage first (with --expose-gc, as `npm run bench` runs
+    // node), so that a run does not pay for the one before it.
+    ;(globalThis as { gc?: () => void }).gc?.()
     const start = performance.now()
     await work()
     const seconds = (performance.now() - start) / 1000

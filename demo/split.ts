@@ -8,7 +8,7 @@ interface DemoWindow extends Window {
   demo?: { createList(title: string, items: string[]): Promise<string>; select(id: string): Promise<void> }
 }
 
-const KEY = 'syncline-demo:split-list'
+const KEY = `syncline-demo:split-list:${new URLSearchParams(location.search).get('server') ?? location.origin}`
 
 function ready(frame: HTMLIFrameElement): Promise<NonNullable<DemoWindow['demo']>> {
   return new Promise(resolve => {
@@ -21,8 +21,16 @@ function ready(frame: HTMLIFrameElement): Promise<NonNullable<DemoWindow['demo']
   })
 }
 
-const alice = await ready(document.getElementById('alice') as HTMLIFrameElement)
-const bob = await ready(document.getElementById('bob') as HTMLIFrameElement)
+// Each frame is one device; other query parameters (say `server`) pass through.
+const frames = ['alice', 'bob'].map(device => {
+  const frame = document.getElementById(device) as HTMLIFrameElement
+  const params = new URLSearchParams(location.search)
+  params.set('device', device)
+  frame.src = `./index.html?${params}`
+  return frame
+})
+const alice = await ready(frames[0]!)
+const bob = await ready(frames[1]!)
 let list = localStorage.getItem(KEY)
 if (!list) {
   list = await alice.createList('Groceries', ['Milk', 'Bread', 'Eggs'])

@@ -75,6 +75,8 @@ run(bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPU
 if (existsSync(playwrightJson)) {
   const { stats, errors } = JSON.parse(readFileSync(playwrightJson, 'utf8'))
   count('e2e', stats.expected + stats.flaky, stats.unexpected + (errors?.length ?? 0), stats.skipped)
+  if (stats.flaky)
+    lines.push(`e2e          ${stats.flaky} of those passed only on retry (flaky): see the list above`)
 } else count('e2e', 0, 1)
 
 rmSync(tmp, { recursive: true, force: true })

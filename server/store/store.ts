@@ -11,24 +11,15 @@
  * must pass `store-conformance.ts`.
  */
 
-export type Action = 'create' | 'update' | 'delete'
+import type { OpPackRow } from '../../src/core/oppack.ts'
 
-/** One op as the store keeps it: the op's own fields, with `fields` as JSON text. */
-export interface StoredOp {
-  id: string
-  collection: string
-  record: string
-  action: Action
-  /** The op's `fields` as JSON text; undefined for a delete. */
-  fields: string | undefined
-  hlc: string
-  author: string
-  sig: string
-}
+export type { Action } from '../../src/core/op.ts'
+
+/** One op as the store keeps it: the op's own fields, with `fields` as JSON text (the core's row, less `seq`). */
+export type StoredOp = Omit<OpPackRow, 'seq'>
 
 /** A stored op with its place in the stream and whether it is still live. */
-export interface OpRow extends StoredOp {
-  seq: number
+export interface OpRow extends OpPackRow {
   live: boolean
 }
 

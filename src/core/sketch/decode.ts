@@ -15,7 +15,7 @@
  * in how they recover from fake peels. Measured in bench/sketch: they turn about a third
  * of the reference's failures near the threshold into successes.
  */
-import { ELEMENT_BYTES, type SetSketch } from './set-sketch.ts'
+import { ELEMENT_BYTES, type SetSketch, xorCell } from './set-sketch.ts'
 
 const WORDS = 8
 
@@ -196,15 +196,7 @@ function peel(sketch: SetSketch, order: PeelOrder, limit: number): PeelOutcome {
     // Toggle out of the three cells and queue the others, in hash order (the reference's).
     for (let j = 0; j < 3; j++) {
       const b = j === 0 ? h0 : j === 1 ? h1 : h2
-      const t = b * WORDS
-      w[t] = w[t]! ^ v[0]!
-      w[t + 1] = w[t + 1]! ^ v[1]!
-      w[t + 2] = w[t + 2]! ^ v[2]!
-      w[t + 3] = w[t + 3]! ^ v[3]!
-      w[t + 4] = w[t + 4]! ^ v[4]!
-      w[t + 5] = w[t + 5]! ^ v[5]!
-      w[t + 6] = w[t + 6]! ^ v[6]!
-      w[t + 7] = w[t + 7]! ^ v[7]!
+      xorCell(w, b * WORDS, v)
       if (b !== c && queued[b] === 0) {
         queued[b] = 1
         queue[(head + size) & mask] = b

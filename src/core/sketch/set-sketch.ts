@@ -26,6 +26,18 @@ export interface SketchWire {
 }
 
 /** True for 1, 2, 4, ... 2^30. */
+/** XORs the 8 words of `value` into the cell whose first word is `at`: the one step of toggle and peel. */
+export function xorCell(words: Uint32Array, at: number, value: Uint32Array): void {
+  words[at] = words[at]! ^ value[0]!
+  words[at + 1] = words[at + 1]! ^ value[1]!
+  words[at + 2] = words[at + 2]! ^ value[2]!
+  words[at + 3] = words[at + 3]! ^ value[3]!
+  words[at + 4] = words[at + 4]! ^ value[4]!
+  words[at + 5] = words[at + 5]! ^ value[5]!
+  words[at + 6] = words[at + 6]! ^ value[6]!
+  words[at + 7] = words[at + 7]! ^ value[7]!
+}
+
 export function isPowerOfTwo(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 2 ** 30 && (n & (n - 1)) === 0
 }
@@ -120,17 +132,7 @@ export class SetSketch {
   private toggleScratch(): void {
     const w = this.words
     const s = SCRATCH_WORDS
-    for (let j = 0; j < 3; j++) {
-      const base = (elementHash(SCRATCH_BYTES, j) & this.mask) * WORDS
-      w[base] = w[base]! ^ s[0]!
-      w[base + 1] = w[base + 1]! ^ s[1]!
-      w[base + 2] = w[base + 2]! ^ s[2]!
-      w[base + 3] = w[base + 3]! ^ s[3]!
-      w[base + 4] = w[base + 4]! ^ s[4]!
-      w[base + 5] = w[base + 5]! ^ s[5]!
-      w[base + 6] = w[base + 6]! ^ s[6]!
-      w[base + 7] = w[base + 7]! ^ s[7]!
-    }
+    for (let j = 0; j < 3; j++) xorCell(w, (elementHash(SCRATCH_BYTES, j) & this.mask) * WORDS, s)
   }
 
   /** XORs `other` (same size) into this sketch: the sketch of the symmetric difference. */

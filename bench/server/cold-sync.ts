@@ -3,17 +3,22 @@
  * as a live snapshot in pages of 10,000, as JSON, JSON with gzip, and the compact
  * encoding with gzip (and with ids). Bytes are what crosses the wire; time is until
  * the last page is decoded (JSON.parse, or decodeOpPack which recomputes ids).
+ *
+ * The server's share: the same snapshot in pages of 5,000 (oppack + gzip), each page
+ * timed from request to last byte with no decoding, first as read from the store
+ * (every page is new to the server's page cache), then again from the cache.
  */
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { decodeOpPack, OPPACK_TYPE } from '../../src/core/oppack.ts'
 import { TestDevice } from '../../server/testing/test-device.ts'
-import type { Row } from '../lib/report.ts'
+import { median, type Row } from '../lib/report.ts'
 import { devices, makeOps, SCHEMA, startServerProcess } from './harness.ts'
 
 const RECORDS = 100_000
 const PAGE = 10_000
+const SERVE_PAGE = 5_000
 
 function get(
   url: string,
@@ -63,6 +68,52 @@ async function snapshot(url: string, device: TestDevice, accept: string, encodin
   return { bytes, seconds: (performance.now() - start) / 1000 }
 }
 
+/** Each page's request-to-last-byte time (ms) and bytes, for the whole snapshot in pages of SERVE_PAGE. */
+async function servePages(url: string, device: TestDevice) {
+  const pages: { ms: number; bytes: number }[] = []
+  for (let after = 0, more = true; more;) {
+    const start = performance.now()
+    const res = await get(`${url}/v1/spaces/bench/ops?live=1&limit=${SERVE_PAGE}&after=${after}`, {
+      authorization: `Bearer ${device.token}`,
+      accept: OPPACK_TYPE,
+      'accept-encoding': 'gzip',
+    })
+    pages.push({ ms: performance.now() - start, bytes: res.bytes })
+    const page = decodeOpPack(new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.length))
+    more = page.more
+    after = page.ops[page.ops.length - 1]!.seq
+  }
+  if (pages.length !== RECORDS / SERVE_PAGE) throw new Error(`snapshot had ${pages.length} pages`)
+  return pages
+}
+
+function serveRows(label: string, pages: { ms: number; bytes: number }[]): Row[] {
+  const total = pages.reduce((sum, p) => sum + p.ms, 0)
+  return [
+    {
+      bench: `snapshot page serve, ${SERVE_PAGE.toLocaleString('en')} live ops, ${label}`,
+      value: median(pages.map(p => p.ms)),
+      unit: 'ms',
+      target: '',
+      runs: pages.length,
+    },
+    {
+      bench: `snapshot page bytes, ${SERVE_PAGE.toLocaleString('en')} live ops (oppack + gzip)`,
+      value: median(pages.map(p => p.bytes)),
+      unit: 'bytes',
+      target: '',
+      runs: pages.length,
+    },
+    {
+      bench: `${RECORDS / 1000}k cold sync server time, ${label}`,
+      value: total / 1000,
+      unit: 's',
+      target: '< 0.5',
+      runs: 1,
+    },
+  ]
+}
+
 export async function benchColdSync(dir: string): Promise<Row[]> {
   const server = await startServerProcess({
     store: 'sqlite',
@@ -79,7 +130,12 @@ export async function benchColdSync(dir: string): Promise<Row[]> {
     const reader = await TestDevice.connect(server.url)
     await writer!.putSchema('bench', SCHEMA)
     for (let i = 0; i < ops.length; i += 1000) await writer!.push(ops.slice(i, i + 1000))
-    const rows: Row[] = []
+    const rows: Row[] = [
+      ...serveRows('from the store', await servePages(server.url, reader)),
+      ...serveRows('cached', await servePages(server.url, reader)).filter(
+        r => !String(r.bench).includes('bytes'),
+      ),
+    ]
     const variants: [string, string, string][] = [
       ['JSON', 'application/json', 'identity'],
       ['JSON + gzip', 'application/json', 'gzip'],

@@ -10,6 +10,8 @@ import type { ServerProcessOptions } from './server-process.ts'
 export interface ServerProcess {
   url: string
   rss(): Promise<number>
+  /** CPU time the server process has used so far (user + system), µs: less noisy than wall time here. */
+  cpu(): Promise<number>
   close(): Promise<void>
 }
 
@@ -43,6 +45,11 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
       const answer = next('rss')
       child.send({ type: 'rss' })
       return (await answer).rss as number
+    },
+    async cpu() {
+      const answer = next('cpu')
+      child.send({ type: 'cpu' })
+      return (await answer).cpu as number
     },
     close() {
       return new Promise<void>(resolve => {

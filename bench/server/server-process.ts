@@ -2,7 +2,7 @@
  * A sync server in its own process for the benchmarks, so that the load generator
  * does not share its event loop, and so its memory can be measured alone. Started
  * with fork(); options come as JSON in argv[2]; it answers IPC messages
- * 'rss' -> {rss} and 'close' -> exit.
+ * 'rss' -> {rss}, 'cpu' -> {cpu} (user + system µs so far) and 'close' -> exit.
  */
 import type { Verifier } from '../../src/core/ed25519.ts'
 import { createServer } from '../../server/server.ts'
@@ -34,6 +34,10 @@ process.on('message', (msg: { type: string }) => {
   if (msg.type === 'rss') {
     global.gc?.()
     process.send!({ type: 'rss', rss: process.memoryUsage().rss })
+  }
+  if (msg.type === 'cpu') {
+    const { user, system } = process.cpuUsage()
+    process.send!({ type: 'cpu', cpu: user + system })
   }
   if (msg.type === 'close') server.close().then(() => process.exit(0))
 })

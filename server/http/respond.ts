@@ -5,20 +5,19 @@
  * Large bodies are gzip-compressed when the client accepts it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { promisify } from 'node:util'
-import { gzip as gzipCallback, constants as zlib } from 'node:zlib'
 import { type ErrorInfo, httpStatus } from '../../src/core/errors.ts'
-
-const gzip = promisify(gzipCallback)
+import { gzip } from './gzip.ts'
 
 /** Bodies at least this large are compressed for clients that accept gzip. */
 export const COMPRESS_FROM_BYTES = 16 * 1024
 
 export type Reply =
-  | { status?: number; json: Record<string, unknown> }
+  /** `compress: false`: not worth gzip (a push's results: mostly hex ids, a third of the push's size). */
+  | { status?: number; json: Record<string, unknown>; compress?: boolean }
   /** The JSON text of an object; `serverTime` is added to it. */
   | { status?: number; jsonText: string }
-  | { status?: number; bytes: Uint8Array; contentType: string }
+  /** `storedFrom`: the bytes from there on do not compress (signatures), gzip stores them. */
+  | { status?: number; bytes: Uint8Array; contentType: string; storedFrom?: number }
 
 export interface SendOptions {
   serverTime: string
@@ -34,6 +33,7 @@ export async function send(
   options: SendOptions,
 ): Promise<void> {
   let body: Buffer
+  let storedFrom: number | undefined
   let contentType = 'application/json; charset=utf-8'
   if ('json' in reply) {
     body = Buffer.from(JSON.stringify({ ...reply.json, serverTime: options.serverTime }))
@@ -43,6 +43,7 @@ export async function send(
   } else {
     body = Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength)
     contentType = reply.contentType
+    storedFrom = reply.storedFrom
   }
   const headers: Record<string, string | number> = {
     ...options.headers,
@@ -51,8 +52,9 @@ export async function send(
     'cache-control': 'no-store',
   }
   if (options.close) headers.connection = 'close'
-  if (body.length >= COMPRESS_FROM_BYTES && acceptsGzip(req)) {
-    body = await gzip(body, { level: zlib.Z_DEFAULT_COMPRESSION })
+  const compress = !('compress' in reply) || reply.compress !== false
+  if (compress && body.length >= COMPRESS_FROM_BYTES && acceptsGzip(req)) {
+    body = await gzip(body, storedFrom)
     headers['content-encoding'] = 'gzip'
     headers.vary = headers.vary ? `${headers.vary}, accept-encoding` : 'accept-encoding'
   }

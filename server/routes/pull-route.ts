@@ -6,20 +6,27 @@
  * non-snapshot pull from below the horizon also gets `resync: true`.
  *
  * With `Accept: application/vnd.syncline.oppack` the page comes in the compact
- * encoding (`oppack.ts`) instead of JSON.
+ * encoding (`oppack.ts`) instead of JSON. Encoded pages are cached (`page-cache.ts`):
+ * a snapshot read by many devices is read from the store and encoded once.
  */
 
 import { malformed, name, prefix, queryFlag, queryInt, singleParams } from '../http/input.ts'
+import type { Reply } from '../http/respond.ts'
 import type { Route } from '../http/route.ts'
 import type { ServerLimits } from '../options.ts'
 import { seqOpsJsonText } from '../sync/op-rows.ts'
-import { encodeOpPack, OPPACK_TYPE, wantsOpPack } from '../../src/core/oppack.ts'
+import { OPPACK_TYPE, wantsOpPack } from '../../src/core/oppack.ts'
+import { writeOpPack } from '../sync/oppack-writer.ts'
+import { PageCache } from '../sync/page-cache.ts'
 import type { SyncService } from '../sync/sync-service.ts'
 
 const DEFAULT_LIMIT = 1000
+/** Encoded pages kept for devices reading the same snapshot (a 5,000-op oppack page is about 0.6 MB). */
+const PAGE_CACHE_BYTES = 32 * 1024 * 1024
 const MAX_COLLECTIONS = 100
 
 export function pullRoute(service: SyncService, limits: ServerLimits): Route {
+  const pages = new PageCache<Reply>(PAGE_CACHE_BYTES)
   return {
     method: 'GET',
     path: '/v1/spaces/:space/ops',
@@ -48,24 +55,41 @@ export function pullRoute(service: SyncService, limits: ServerLimits): Route {
       const recordPrefix =
         prefixParam === null ? undefined : prefix(prefixParam, 'prefix', limits.maxNameLength)
 
-      const answer = await service.pull(ctx.device, space, {
+      const query = { after, limit, liveOnly, collections, prefix: recordPrefix }
+      const { space: info, total } = await service.pullHead(ctx.device, space, query)
+      const { head, horizon } = info
+      const pack = wantsOpPack(ctx.req.headers.accept)
+      const variant = pack ? (pack.ids ? 'oppack+ids' : 'oppack') : 'json'
+      const key = JSON.stringify([
+        space,
         after,
         limit,
         liveOnly,
         collections,
-        prefix: recordPrefix,
-      })
-      const { head, horizon } = answer.space
+        recordPrefix,
+        variant,
+        head,
+        horizon,
+        total,
+      ])
+      const cached = pages.get(key)
+      if (cached) return cached
+
+      const page = await service.store.pull(space, { ...query, skipIds: pack !== undefined && !pack.ids })
       const resync = !liveOnly && after < horizon
-      const pack = wantsOpPack(ctx.req.headers.accept)
+      let reply: Reply
       if (pack) {
-        const meta = { after, head, horizon, total: answer.total, more: answer.more, resync }
-        const bytes = encodeOpPack(space, answer.rows, meta, pack.ids)
-        return { bytes, contentType: OPPACK_TYPE }
+        const meta = { after, head, horizon, total, more: page.more, resync }
+        const { bytes, randomFrom } = writeOpPack(space, page.rows, meta, pack.ids)
+        reply = { bytes, contentType: OPPACK_TYPE, storedFrom: randomFrom }
+        pages.set(key, reply, bytes.length)
+      } else {
+        let text = `{"ops":${seqOpsJsonText(space, page.rows)},"head":${head},"horizon":${horizon},"total":${total},"more":${page.more}`
+        if (resync) text += ',"resync":true'
+        reply = { jsonText: `${text}}` }
+        pages.set(key, reply, 2 * text.length)
       }
-      let text = `{"ops":${seqOpsJsonText(space, answer.rows)},"head":${head},"horizon":${horizon},"total":${answer.total},"more":${answer.more}`
-      if (resync) text += ',"resync":true'
-      return { jsonText: `${text}}` }
+      return reply
     },
   }
 }

@@ -18,7 +18,7 @@ export function pushRoute(service: SyncService, limits: ServerLimits): Route {
         throw new SynclineError('too_large', `a push holds at most ${limits.maxOpsPerPush} ops`)
       }
       const results = await service.push(ctx.device, ops)
-      return { json: { results } }
+      return { json: { results }, compress: false }
     },
   }
 }

@@ -57,6 +57,8 @@ export interface PullQuery extends OpFilter {
   after: number
   /** At most this many ops. */
   limit: number
+  /** The caller will not use the ids: a store may leave them empty (reading less). */
+  skipIds?: boolean
 }
 
 export interface PullPage {

@@ -13,7 +13,6 @@ import type { Verifier } from '../../src/core/ed25519.ts'
 import { type ErrorInfo, SynclineError } from '../../src/core/errors.ts'
 import { compareOps, type Op, type OpLimits } from '../../src/core/op.ts'
 import type { Schema } from '../../src/core/schema.ts'
-import { elementOf } from '../../src/core/sketch/set-summary.ts'
 import { validateOps } from '../../src/core/validate.ts'
 import { nodeSha256 } from '../node-ed25519.ts'
 import type { Logger } from '../log.ts'
@@ -39,6 +38,15 @@ export interface Commit {
 export interface PullQuery extends OpFilter {
   after: number
   limit: number
+  /** The caller will not send the ids: the rows may carry empty ones. */
+  skipIds?: boolean
+}
+
+/** What a pull answers besides its rows. */
+export interface PullHead {
+  space: SpaceInfo
+  /** Ops of the space matching the filters, whatever `after` is. */
+  total: number
 }
 
 export interface PullAnswer {
@@ -148,9 +156,10 @@ export class SyncService {
         liveDelta.set(removed.id, (liveDelta.get(removed.id) ?? 0) - 1)
     }
 
-    const freshIds = new Set(fresh.map(i => i.op.id))
+    // An op that was live before this batch and is not now is stored already, even when
+    // it is in the batch too (a re-push the store will answer `duplicate`): flag it.
     const superseded: string[] = []
-    for (const [id, delta] of liveDelta) if (delta < 0 && !freshIds.has(id)) superseded.push(id)
+    for (const [id, delta] of liveDelta) if (delta < 0) superseded.push(id)
 
     let appended: { seq: number; duplicate: boolean }[]
     try {
@@ -167,23 +176,22 @@ export class SyncService {
     }
 
     for (const [id, delta] of liveDelta) {
-      if (delta > 0) entry.live.add(elementOf(id))
-      else if (delta < 0) entry.live.remove(elementOf(id))
+      if (delta > 0) entry.live.add(idBytes(id))
+      else if (delta < 0) entry.live.remove(idBytes(id))
     }
 
     const committed: { seq: number; op: Op }[] = []
-    const seqOf = new Map<string, number>()
     fresh.forEach((item, i) => {
       const a = appended[i]!
-      seqOf.set(item.op.id, a.seq)
       results[item.index] = a.duplicate
         ? { id: item.op.id, status: 'duplicate', seq: a.seq }
         : { id: item.op.id, status: 'accepted', seq: a.seq }
       if (!a.duplicate) committed.push({ seq: a.seq, op: item.op })
     })
+    // A repeat within the batch gets the seq of its first copy.
     for (const { op, index } of items) {
       if (results[index] === undefined)
-        results[index] = { id: op.id, status: 'duplicate', seq: seqOf.get(op.id)! }
+        results[index] = { id: op.id, status: 'duplicate', seq: results[firstIndex.get(op.id)!]!.seq! }
     }
     if (committed.length) {
       committed.sort((a, b) => a.seq - b.seq)
@@ -225,8 +233,18 @@ export class SyncService {
 
   /** PROTOCOL.md §7 pull. Records the device's cursor (`after`) in the client pool. */
   async pull(device: string, space: string, query: PullQuery): Promise<PullAnswer> {
-    const info = await this.requireSpace(space)
+    const head = await this.pullHead(device, space, query)
     const page = await this.store.pull(space, query)
+    return { space: head.space, rows: page.rows, more: page.more, total: head.total }
+  }
+
+  /**
+   * A pull without its rows: the space (or `not_found`) and the matching count; records
+   * the device's cursor as `pull` does. The pull route reads rows only when it has no
+   * encoded page for this head.
+   */
+  async pullHead(device: string, space: string, query: PullQuery): Promise<PullHead> {
+    const info = await this.requireSpace(space)
     const filter: OpFilter = {
       liveOnly: query.liveOnly,
       collections: query.collections,
@@ -235,7 +253,7 @@ export class SyncService {
     const total = await this.store.count(space, filter)
     // A cursor past the head acknowledges no more than the head.
     this.options.pool.seen(space, device, Math.min(query.after, info.head))
-    return { space: info, rows: page.rows, more: page.more, total }
+    return { space: info, total }
   }
 
   /** Live op ids in id order, for the hash exchange (§6). */
@@ -257,6 +275,14 @@ export class SyncService {
   liveOps(space: string, ids: readonly string[]): Promise<Op[]> {
     return this.store.getOps(space, ids).then(rows => rows.filter(r => r.live).map(r => toOp(space, r)))
   }
+}
+
+/** One valid op id's 32 bytes at a time, for the live-set summary (which copies what it reads). */
+const ID_SCRATCH = Buffer.alloc(32)
+
+function idBytes(id: string): Buffer {
+  ID_SCRATCH.write(id, 'hex')
+  return ID_SCRATCH
 }
 
 function idOf(input: unknown): string {

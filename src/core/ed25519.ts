@@ -110,19 +110,30 @@ export function createVerifier(backend: AnyEd25519Backend = nobleEd25519, cacheS
     return resolved
   }
 
+  async function check(
+    { kind, key }: CachedKey,
+    publicKey: Uint8Array,
+    signature: Uint8Array,
+    message: Uint8Array,
+  ): Promise<boolean> {
+    if (kind === 'invalid') return false
+    if (kind === 'normative-only' || !native) return normativeVerify(signature, message, publicKey)
+    let valid = false
+    try {
+      valid = await backend.verify(key, signature, message)
+    } catch {
+      valid = false
+    }
+    return valid || normativeVerify(signature, message, publicKey)
+  }
+
   return {
     backend: backend.name,
-    async verify(author, publicKey, signature, message) {
-      const { kind, key } = await lookup(author, publicKey)
-      if (kind === 'invalid') return false
-      if (kind === 'normative-only' || !native) return normativeVerify(signature, message, publicKey)
-      let valid = false
-      try {
-        valid = await backend.verify(key, signature, message)
-      } catch {
-        valid = false
-      }
-      return valid || normativeVerify(signature, message, publicKey)
+    verify(author, publicKey, signature, message) {
+      const hit = cache.get(author)
+      // A key already imported goes straight to the backend: no promise hop per op.
+      if (hit && !(hit instanceof Promise)) return check(hit, publicKey, signature, message)
+      return lookup(author, publicKey).then(key => check(key, publicKey, signature, message))
     },
   }
 }

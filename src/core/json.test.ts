@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson, NotJsonError, parseJsonStrict } from './json.ts'
+import { canonicalJson, NotJsonError, parseJsonSlowly, parseJsonStrict } from './json.ts'
 
 const code = (text: string) => {
   const r = parseJsonStrict(text)
@@ -80,6 +80,35 @@ describe('strict JSON parsing (§1)', () => {
     expect(Object.keys(value)).toEqual(['__proto__'])
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(canonicalJson(value)).toBe('{"__proto__":{"polluted":true}}')
+  })
+
+  it.each([
+    ['{"a" :1,"a":2}', 'white space before a colon'],
+    ['[{"b":{"c":1,"c":2}}]', 'nested in an array'],
+    ['{"x":":y","a":1,"a":2}', 'a value that starts with a colon'],
+    ['{"a":1,"a\\u0000":2,"a":3}', 'a backslash elsewhere'],
+    ['{"__proto__":1,"__proto__":2}', 'keys named __proto__'],
+  ])('rejects the duplicate key in %s (%s)', text => {
+    expect(code(text)).toBe('malformed')
+  })
+
+  it('gives what the strict parser alone gives, duplicates, spacing and colons included', () => {
+    const key = fc.constantFrom('a', 'b', ':', 'a:', ' ', '__proto__', '\u{1F600}', '"')
+    const space = fc.constantFrom('', ' ', '\n ')
+    const scalar = fc.oneof(fc.string({ maxLength: 3 }), fc.double(), fc.constantFrom(':', '":', 1e308, null))
+    const object = fc
+      .array(fc.tuple(key, space, space, scalar), { maxLength: 5 })
+      .map(
+        pairs =>
+          `{${pairs.map(([k, s1, s2, v]) => `${JSON.stringify(k)}${s1}:${s2}${JSON.stringify(v)}`).join(',')}}`,
+      )
+    const text = fc.array(object, { maxLength: 3 }).map(objects => `[${objects.join(',')}]`)
+    fc.assert(
+      fc.property(text, t => {
+        expect(parseJsonStrict(t)).toEqual(parseJsonSlowly(t))
+      }),
+      { numRuns: 2000 },
+    )
   })
 
   it('accepts underflow to zero and the largest double', () => {

@@ -112,8 +112,77 @@ export function jsonProblem(value: unknown, depth = 0): string | undefined {
  * Parses JSON text strictly: RFC 8259 grammar, and `malformed` for duplicate keys
  * (compared after unescaping), lone surrogates and numbers that overflow to ±Infinity.
  * Nesting is capped at `maxDepth` so hostile input cannot exhaust the stack.
+ *
+ * Most text is read by `JSON.parse` (native, several times faster) and accepted only
+ * when a check proves the strict parser would give the same value: see `nativeParse`.
+ * Anything else goes to the strict parser, which also words every error.
  */
 export function parseJsonStrict(text: string, maxDepth = MAX_DEPTH): Result<unknown> {
+  const fast = nativeParse(text, maxDepth)
+  return fast === FALL_BACK ? parseJsonSlowly(text, maxDepth) : ok(fast)
+}
+
+const FALL_BACK = Symbol('fall back')
+const SPACE_BEFORE_COLON = /"[\t\n\r ]+:/
+
+/**
+ * `JSON.parse`, when it provably agrees with the strict parser; `FALL_BACK` otherwise.
+ * The grammars are the same, so they can differ only where JSON.parse is lenient:
+ *  - lone surrogates: none in well-formed text without escapes (text with any
+ *    backslash falls back);
+ *  - overflowing numbers and depth: the walk checks every number and the nesting;
+ *  - duplicate keys, which JSON.parse drops silently: without backslashes every `"`
+ *    delimits a string, so each `":` in the text ends a key, and when no key has
+ *    white space before its colon, that count is the number of keys written. The
+ *    text has no duplicates exactly when it equals the number of keys parsed.
+ */
+function nativeParse(text: string, maxDepth: number): unknown {
+  if (text.includes('\\') || !isWellFormed(text) || spaceBeforeColon(text)) return FALL_BACK
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return FALL_BACK
+  }
+  let written = 0
+  for (let at = text.indexOf('":'); at !== -1; at = text.indexOf('":', at + 2)) written++
+  const counted = countKeys(value, 0, maxDepth)
+  return counted === written ? value : FALL_BACK
+}
+
+/**
+ * Whether some `"` is followed by white space and a colon. The regular expression
+ * runs only when some `"` is followed by white space at all (not in compact JSON).
+ */
+function spaceBeforeColon(text: string): boolean {
+  const suspect = text.includes('" ') || text.includes('"\n') || text.includes('"\r') || text.includes('"\t')
+  return suspect && SPACE_BEFORE_COLON.test(text)
+}
+
+/** Keys in `value`, or -1 for a non-finite number or nesting past `maxDepth`. */
+function countKeys(value: unknown, depth: number, maxDepth: number): number {
+  if (typeof value === 'number') return Number.isFinite(value) ? 0 : -1
+  if (typeof value !== 'object' || value === null) return 0
+  if (depth >= maxDepth) return -1
+  let keys = 0
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const n = countKeys(value[i], depth + 1, maxDepth)
+      if (n < 0) return -1
+      keys += n
+    }
+    return keys
+  }
+  for (const key in value) {
+    const n = countKeys((value as Record<string, unknown>)[key], depth + 1, maxDepth)
+    if (n < 0) return -1
+    keys += n + 1
+  }
+  return keys
+}
+
+/** The strict parser alone (what `parseJsonStrict` falls back to); exported for tests. */
+export function parseJsonSlowly(text: string, maxDepth = MAX_DEPTH): Result<unknown> {
   const parser = new StrictParser(text, maxDepth)
   try {
     parser.skipSpace()

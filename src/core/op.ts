@@ -4,12 +4,12 @@
  * check (`bad_id`) of validation. `validate.ts` runs the whole order.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { fromBase64url, fromHex, isLowerHex, toBase64url, toHex, utf8, utf8Length } from './bytes.ts'
+import { fromBase64url, isLowerHex, toBase64url, toHex, utf8, utf8Length } from './bytes.ts'
 import type { Ed25519Signer } from './ed25519.ts'
 import { fail, ok, type Result } from './errors.ts'
 import { canonicalJson, isPlainObject, isWellFormed, type JsonObject, NotJsonError } from './json.ts'
 import { isName } from './schema.ts'
-import { isHlc } from './uhlc.ts'
+import { parseHlc } from './uhlc.ts'
 
 export type Action = 'create' | 'update' | 'delete'
 
@@ -92,26 +92,34 @@ export interface InspectedOp {
   canonical: string
   authorKey: Uint8Array
   signature: Uint8Array
+  /** The hlc's time, ns (for the drift check). */
+  hlcTime: bigint
 }
 
 /**
  * Validation step 1 (`malformed`): keys, types, names, hlc form, encodings, limits.
- * Works on a parsed value; text must go through `parseJsonStrict` first.
+ * Works on a parsed value; text must go through `parseJsonStrict` first. `authorKeys`
+ * may carry decoded author keys across the ops of a batch (most share a few authors).
  */
-export function inspectOp(value: unknown, limits: OpLimits = DEFAULT_OP_LIMITS): Result<InspectedOp> {
+export function inspectOp(
+  value: unknown,
+  limits: OpLimits = DEFAULT_OP_LIMITS,
+  authorKeys?: Map<string, Uint8Array>,
+): Result<InspectedOp> {
   if (!isPlainObject(value)) return fail('malformed', 'an op is a JSON object')
   for (const key of Object.keys(value)) {
     if (!OP_KEYS.has(key)) return fail('malformed', `unknown key ${JSON.stringify(key)}`)
   }
   const { space, collection, record, action, fields, hlc, author, id, sig } = value
-  for (const [name, v] of [
-    ['space', space],
-    ['collection', collection],
-    ['record', record],
-  ] as const) {
-    if (!isName(v, limits.maxNameLength) || !isWellFormed(v)) {
-      return fail('malformed', `${name} must be a string of 1 to ${limits.maxNameLength} characters`)
-    }
+  const badName = !isGoodName(space, limits)
+    ? 'space'
+    : !isGoodName(collection, limits)
+      ? 'collection'
+      : !isGoodName(record, limits)
+        ? 'record'
+        : undefined
+  if (badName) {
+    return fail('malformed', `${badName} must be a string of 1 to ${limits.maxNameLength} characters`)
   }
   if (typeof action !== 'string' || !ACTIONS.includes(action)) {
     return fail('malformed', 'action must be create, update or delete')
@@ -121,8 +129,9 @@ export function inspectOp(value: unknown, limits: OpLimits = DEFAULT_OP_LIMITS):
   } else if (!isPlainObject(fields)) {
     return fail('malformed', `a ${action} has a fields object`)
   }
-  if (!isHlc(hlc)) return fail('malformed', 'hlc is not a valid UHLC timestamp')
-  const authorKey = typeof author === 'string' ? fromBase64url(author) : undefined
+  const timestamp = typeof hlc === 'string' ? parseHlc(hlc) : undefined
+  if (!timestamp) return fail('malformed', 'hlc is not a valid UHLC timestamp')
+  const authorKey = typeof author === 'string' ? decodeAuthor(author, authorKeys) : undefined
   if (authorKey?.length !== 32) return fail('malformed', 'author must be 32 bytes in canonical base64url')
   if (!isLowerHex(id, 64)) return fail('malformed', 'id must be 64 lower-case hex digits')
   const signature = typeof sig === 'string' ? fromBase64url(sig) : undefined
@@ -132,26 +141,58 @@ export function inspectOp(value: unknown, limits: OpLimits = DEFAULT_OP_LIMITS):
   // well-formed strings, plain objects, bounded depth), so the fields are walked once.
   let canonical: string
   try {
-    canonical = canonicalOp(op)
+    canonical = canonicalCheckedOp(op)
   } catch (error) {
     if (error instanceof NotJsonError) return fail('malformed', `fields: ${error.message}`)
     throw error
   }
-  if (utf8Length(canonical) > limits.maxOpBytes) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most ops need no count.
+  if (canonical.length * 3 > limits.maxOpBytes && utf8Length(canonical) > limits.maxOpBytes) {
     return fail('malformed', `op is larger than ${limits.maxOpBytes} bytes`)
   }
-  return ok({ op, canonical, authorKey, signature })
+  return ok({ op, canonical, authorKey, signature, hlcTime: timestamp.time })
+}
+
+function isGoodName(value: unknown, limits: OpLimits): boolean {
+  return isName(value, limits.maxNameLength) && isWellFormed(value)
+}
+
+function decodeAuthor(author: string, cache: Map<string, Uint8Array> | undefined): Uint8Array | undefined {
+  let key = cache?.get(author)
+  if (key) return key
+  key = fromBase64url(author)
+  if (key?.length === 32) cache?.set(author, key)
+  return key
+}
+
+/**
+ * `canonicalOp` of an op whose names were checked well-formed, whose action is one of
+ * three words and whose hlc and author are ASCII without quotes or backslashes (their
+ * shapes were checked): only its names go through `JSON.stringify`.
+ */
+function canonicalCheckedOp(op: Op): string {
+  const fields = op.fields === undefined ? '' : `,"fields":${canonicalJson(op.fields)}`
+  return (
+    `{"action":"${op.action}","author":"${op.author}","collection":${JSON.stringify(op.collection)}` +
+    `${fields},"hlc":"${op.hlc}","record":${JSON.stringify(op.record)},"space":${JSON.stringify(op.space)}}`
+  )
 }
 
 /** Validation step 2 (`bad_id`); returns the id's 32 bytes, which the signature covers. */
 export function checkOpId(inspected: InspectedOp, hash: Sha256 = nobleSha256): Result<Uint8Array> {
   const digest = hash(utf8(inspected.canonical))
-  const claimed = fromHex(inspected.op.id)!
+  const id = inspected.op.id
   for (let i = 0; i < 32; i++) {
-    if (digest[i] !== claimed[i]) return fail('bad_id', 'id is not the hash of the op')
+    const byte = digest[i]!
+    if (id.charCodeAt(2 * i) !== HEX_CODES[byte >> 4] || id.charCodeAt(2 * i + 1) !== HEX_CODES[byte & 15]) {
+      return fail('bad_id', 'id is not the hash of the op')
+    }
   }
   return ok(digest)
 }
+
+/** Char codes of the lower-case hex digits. */
+const HEX_CODES = Array.from('0123456789abcdef', c => c.charCodeAt(0))
 
 /** Orders ops by hlc, ties by id (§4): the order every merge rule uses. */
 export function compareOps(a: { hlc: string; id: string }, b: { hlc: string; id: string }): number {

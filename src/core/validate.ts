@@ -6,9 +6,17 @@
  */
 import type { Verifier } from './ed25519.ts'
 import { fail, ok, type Result } from './errors.ts'
-import { checkOpId, DEFAULT_OP_LIMITS, inspectOp, type Op, type OpLimits, type Sha256 } from './op.ts'
+import {
+  checkOpId,
+  DEFAULT_OP_LIMITS,
+  type InspectedOp,
+  inspectOp,
+  type Op,
+  type OpLimits,
+  type Sha256,
+} from './op.ts'
 import { checkOpSchema, type Schema } from './schema.ts'
-import { checkDrift, parseHlc } from './uhlc.ts'
+import { checkDrift } from './uhlc.ts'
 
 export interface ValidationContext {
   /** The receiver's (skew-corrected) wall clock, ns. */
@@ -42,18 +50,52 @@ export async function checkSignedOp(
 
 /** Validates one op, a parsed JSON value. */
 export async function validateOp(input: unknown, ctx: ValidationContext): Promise<Result<Op>> {
-  const signed = await checkSignedOp(input, ctx.verifier, ctx.limits, ctx.sha256)
-  if (!signed.ok) return signed
-  const op = signed.value
-  const drift = checkDrift(parseHlc(op.hlc)!.time, ctx.physicalNs(), ctx.maxDriftNs)
+  return (await validateOps([input], ctx))[0]!
+}
+
+/**
+ * Validates a batch: the same result per op as `validateOp`. The synchronous checks run
+ * in one pass and the signatures are then checked concurrently (native backends run
+ * them in parallel), so a batch costs one promise per signature and no more.
+ */
+export async function validateOps(inputs: readonly unknown[], ctx: ValidationContext): Promise<Result<Op>[]> {
+  const results: Result<Op>[] = new Array(inputs.length)
+  const checks: Promise<boolean>[] = []
+  const pending: { index: number; inspected: InspectedOp }[] = []
+  const authorKeys = new Map<string, Uint8Array>()
+  for (let i = 0; i < inputs.length; i++) {
+    const inspected = inspectOp(inputs[i], ctx.limits, authorKeys)
+    if (!inspected.ok) {
+      results[i] = inspected
+      continue
+    }
+    const idBytes = checkOpId(inspected.value, ctx.sha256)
+    if (!idBytes.ok) {
+      results[i] = idBytes
+      continue
+    }
+    const { op, authorKey, signature } = inspected.value
+    checks.push(ctx.verifier.verify(op.author, authorKey, signature, idBytes.value))
+    pending.push({ index: i, inspected: inspected.value })
+  }
+  const verified = await Promise.all(checks)
+  const physicalNs = pending.length > 0 ? ctx.physicalNs() : 0n
+  for (let k = 0; k < pending.length; k++) {
+    const { index, inspected } = pending[k]!
+    results[index] = verified[k]
+      ? afterSignature(inspected, physicalNs, ctx)
+      : fail('bad_signature', 'signature does not verify with the author key')
+  }
+  return results
+}
+
+/** Steps 4 and 5 of an authentic op: drift, then the schema. */
+function afterSignature(inspected: InspectedOp, physicalNs: bigint, ctx: ValidationContext): Result<Op> {
+  const { op } = inspected
+  const drift = checkDrift(inspected.hlcTime, physicalNs, ctx.maxDriftNs)
   if (!drift.ok) return drift
   const schema = typeof ctx.schema === 'function' ? ctx.schema(op.space) : ctx.schema
   const checked = checkOpSchema(op, schema)
   if (!checked.ok) return checked
   return ok(op)
-}
-
-/** Validates a batch; signatures are checked concurrently (native backends run them in parallel). */
-export function validateOps(inputs: readonly unknown[], ctx: ValidationContext): Promise<Result<Op>[]> {
-  return Promise.all(inputs.map(input => validateOp(input, ctx)))
 }

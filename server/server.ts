@@ -35,7 +35,8 @@ import { ClientPool } from './sync/client-pool.ts'
 import { type PruneReport, Pruner } from './sync/pruner.ts'
 import { SyncService } from './sync/sync-service.ts'
 
-export const VERSION: string = createRequire(import.meta.url)('../package.json').version
+// By the package's own name (it exports ./package.json): the same from the sources and from dist/.
+export const VERSION: string = createRequire(import.meta.url)('syncline/package.json').version
 
 const POOL_FLUSH_MS = 1000
 const SWEEP_MS = 10 * 60 * 1000

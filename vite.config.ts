@@ -48,7 +48,15 @@ export default defineConfig({
   worker: { format: 'es' },
   // Pre-bundled at start, so a page never reloads when Vite discovers them mid-run.
   optimizeDeps: {
-    include: ['comlink', 'idb', 'workbox-window', '@noble/curves/ed25519.js', '@noble/hashes/sha2.js'],
+    include: [
+      'comlink',
+      'idb',
+      'workbox-window',
+      '@noble/curves/ed25519.js',
+      '@noble/hashes/sha2.js',
+      'react',
+      'react-dom/client',
+    ],
     entries: ['e2e/fixtures/*.html', 'bench/browser/*.html', 'demo/**/*.html'],
   },
   test: {

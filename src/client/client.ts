@@ -17,7 +17,11 @@ export type { Inspection, Status }
 export interface ClientOptions {
   /** The Syncline server's base URL. Without one the replica stays on this device. */
   server?: string
-  /** One descriptor per collection (PROTOCOL.md §4-5). */
+  /**
+   * One descriptor per collection, by name (PROTOCOL.md §4-5): `crdt` (`lww`, `gset`,
+   * `lwwset`), `onConflict` (`lww` only: `merge`, `overwrite`, `ignore`), `owned`, and
+   * optional `fields` types checked on every write.
+   */
   schema: Record<string, Omit<DescriptorInput, 'name'>>
   /** The local replica: one IndexedDB database per name. Default `default`. */
   name?: string
@@ -37,15 +41,19 @@ export interface ClientOptions {
 
 export interface Space {
   readonly id: string
+  /**
+   * A collection of this space by its schema name; `T` types its records. The same
+   * object for the same name, so it may be called inline (e.g. as a React hook's input).
+   */
   collection<T extends object = RecordValue>(name: string): Collection<T>
 }
 
 export interface Client {
   /** This device: its id is its public key. */
   readonly device: { readonly id: string }
-  /** Creates a space; this device is its admin. */
+  /** Creates a space (its id: 16 random bytes, base64url); this device is its admin. */
   createSpace(): Promise<Space>
-  /** Opens a space by id (and syncs it). */
+  /** Opens a space by id, one of this device's or another's, and syncs it. The same object for the same id. */
   space(id: string): Space
   readonly status: {
     /** Calls `listener` now and on every change; returns a function that stops it. */
@@ -55,14 +63,21 @@ export interface Client {
   onError(listener: (error: SynclineError & { op?: unknown }) => void): () => void
   /** Resolves when everything local is on the server and the server's changes are here. */
   sync(): Promise<void>
-  /** Stops talking to the server (writes go on locally and sync on `resume`). */
+  /** Stops talking to the server, in every tab (writes go on locally and sync on `resume`). */
   pause(): Promise<void>
+  /** Talks to the server again after `pause`. */
   resume(): Promise<void>
   /** A look inside the replica: clock, spaces, recent ops (for tools and inspectors). */
   inspect(): Promise<Inspection>
+  /** Lets pending writes land in IndexedDB, stops syncing and ends the worker. */
   close(): Promise<void>
 }
 
+/**
+ * Opens the local replica `options.name` in a new Web Worker and, with a `server`,
+ * starts syncing it (the service worker registered first). Rejects with a
+ * `SynclineError` (`malformed` for an invalid schema).
+ */
 export async function createClient(options: ClientOptions): Promise<Client> {
   const swUrl =
     options.server && options.serviceWorker !== false && 'serviceWorker' in navigator
@@ -101,7 +116,13 @@ export async function createClient(options: ClientOptions): Promise<Client> {
   const space = (id: string): Space => {
     let s = spaces.get(id)
     if (!s) {
-      s = { id, collection: <T extends object>(name: string) => createCollection<T>(engine, id, name) }
+      const collections = new Map<string, Collection<object>>()
+      const collection = <T extends object>(name: string) => {
+        let c = collections.get(name)
+        if (!c) collections.set(name, (c = createCollection(engine, id, name)))
+        return c as Collection<T>
+      }
+      s = { id, collection }
       spaces.set(id, s)
       void engine.openSpace(id)
     }

@@ -11,9 +11,10 @@ import { unwrap } from './errors.ts'
 
 export type { Row }
 
-/** A record's value: any JSON object. */
+/** A record's value when a collection is not given a type: any JSON object. */
 export type RecordValue = { [field: string]: unknown }
 
+/** A record as lists and live queries give it. */
 export interface TypedRow<T> {
   /** The record's key (for owned collections, without the owner's device id). */
   id: string
@@ -23,23 +24,43 @@ export interface TypedRow<T> {
 }
 
 export interface ListOptions {
-  /** Only records whose key starts with this. */
+  /** Only records whose key starts with this (for owned collections: the key without the device id). */
   prefix?: string
 }
 
+/**
+ * A collection of a space, `T` being its record type. Every write is one signed op
+ * (PROTOCOL.md §3) and resolves once it is durable in IndexedDB; it fails with a
+ * `SynclineError` (`bad_action`, `bad_field`, `unknown_collection`, `quota_exceeded`,
+ * ...) and then leaves no trace. In an owned collection (`owned: true`) writes go to
+ * this device's records.
+ */
 export interface Collection<T extends object = RecordValue> {
+  /** The collection's name in the schema. */
   readonly name: string
-  /** Creates (or recreates) a record with these fields. */
+  /**
+   * Writes a record (a `create` op). With `lww` and `onConflict: 'merge'` (the default)
+   * each field takes its newest value, so fields that `value` leaves out keep theirs
+   * (delete first to start afresh); `overwrite` replaces the whole record; `ignore`
+   * keeps the first create. In a `gset` the first create wins; in an `lwwset` it adds.
+   */
   put(key: string, value: T): Promise<void>
-  /** Changes some fields of a record (creating it if needed). */
+  /**
+   * Changes some fields of a record, creating it if needed (an `update` op; `lww`
+   * only, else `bad_action`). Under `onConflict: 'overwrite'` the fields given become
+   * the whole record.
+   */
   update(key: string, fields: Partial<T>): Promise<void>
+  /** Deletes a record (a `delete` op): `lww` and `lwwset`; `bad_action` on a `gset`. */
   delete(key: string): Promise<void>
   /** The record, or undefined. `owner` reads another device's record of an owned collection. */
   get(key: string, options?: { owner?: string }): Promise<T | undefined>
+  /** The records, sorted by id, as they are now. */
   list(options?: ListOptions): Promise<TypedRow<T>[]>
   /**
-   * Calls `listener` with the matching records now and after every change (local,
-   * another tab, or from the server). Returns a function that stops it.
+   * Calls `listener` with the matching records (sorted by id) as soon as the engine
+   * answers, then after every change (local, another tab, or from the server), each
+   * time with a new array. Returns a function that stops it (no call follows).
    */
   subscribe(listener: (rows: TypedRow<T>[]) => void, options?: ListOptions): () => void
 }

@@ -18,15 +18,24 @@ export const OP_ERROR_CODES = [
 ] as const
 export type OpErrorCode = (typeof OP_ERROR_CODES)[number]
 
+/** Every code: the op codes, the other codes of §9, and three that only a client or a stopping server uses. */
 export type ErrorCode =
   | OpErrorCode
+  /** No session, or an expired or unknown token (401). */
   | 'unauthenticated'
+  /** No such route, or no such space (404). */
   | 'not_found'
+  /** A collection declared differently from the space's schema (409). */
   | 'schema_conflict'
+  /** A body, push, or list past a limit (413). */
   | 'too_large'
+  /** Too many requests (429). */
   | 'rate_limited'
+  /** The browser refused to store more (disk or quota full); nothing already written is lost. */
   | 'quota_exceeded'
+  /** The server could not be reached or did not settle the request (503 when a server sends it). */
   | 'unavailable'
+  /** The client is closed, or the server is shutting down (503). */
   | 'closed'
 
 /** The wire form of an error. */

@@ -101,6 +101,33 @@ describe('createClient without a server', () => {
     await client.close()
   })
 
+  it('a live query that cannot run reports its coded error to onError, and no rows', async () => {
+    const client = await open(uniqueName())
+    const space = await client.createSpace()
+    const rows: unknown[] = []
+    const error = await new Promise<SynclineError>(resolve =>
+      space.collection('nope').subscribe(r => rows.push(r), { onError: resolve }),
+    )
+    expect(error).toBeInstanceOf(SynclineError)
+    expect(error.code).toBe('unknown_collection')
+    expect(rows).toEqual([])
+    await client.close()
+  })
+
+  it('a sync error in the status is a SynclineError', async () => {
+    const client = await createClient({
+      name: uniqueName(),
+      schema: { items: { crdt: 'lww' } },
+      server: 'http://127.0.0.1:9', // nothing listens on the discard port
+      serviceWorker: false,
+    })
+    await client.createSpace()
+    const status = await next(client.status.subscribe, s => s.error !== null)
+    expect(status.error).toBeInstanceOf(SynclineError)
+    expect(status.error?.code).toBe('unavailable')
+    await client.close()
+  })
+
   it('an invalid schema is a coded error from createClient', async () => {
     await expect(
       createClient({ name: uniqueName(), schema: { bad: { crdt: 'gset', onConflict: 'merge' } } as never }),

@@ -7,12 +7,15 @@ import { proxy, releaseProxy, wrap } from 'comlink'
 import type { ErrorInfo, Result } from '../core/errors.ts'
 import type { DescriptorInput } from '../core/schema.ts'
 import type { EngineApi, Inspection } from '../../worker/engine/engine.ts'
-import type { Status } from '../../worker/engine/status.ts'
+import type { Status as EngineStatus } from '../../worker/engine/status.ts'
 import { type Collection, createCollection, type RecordValue } from './collection.ts'
 import { SynclineError, unwrap } from './errors.ts'
 import { linkServiceWorker, takeControl } from './service-worker.ts'
 
-export type { Inspection, Status }
+export type { Inspection }
+
+/** The sync status (API.md `client.status`); `error` is the last sync error, cleared by the next success. */
+export type Status = Omit<EngineStatus, 'error'> & { error: SynclineError | null }
 
 export interface ClientOptions {
   /** The Syncline server's base URL. Without one the replica stays on this device. */
@@ -148,7 +151,12 @@ export async function createClient(options: ClientOptions): Promise<Client> {
     },
     space,
     status: {
-      subscribe: listener => subscription<Status>(l => engine.subscribeStatus(l), listener),
+      subscribe: listener =>
+        subscription<EngineStatus>(
+          l => engine.subscribeStatus(l),
+          ({ error, ...status }) =>
+            listener({ ...status, error: error && new SynclineError(error.code, error.message) }),
+        ),
     },
     onError: listener =>
       subscription<ErrorInfo & { op?: unknown }>(

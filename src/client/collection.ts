@@ -7,7 +7,7 @@ import { proxy } from 'comlink'
 import type { JsonObject } from '../core/json.ts'
 import type { EngineApi, Row, RowsDelta } from '../../worker/engine/engine.ts'
 import { LiveRows } from './live-rows.ts'
-import { unwrap } from './errors.ts'
+import { type SynclineError, unwrap } from './errors.ts'
 
 export type { Row }
 
@@ -26,6 +26,14 @@ export interface TypedRow<T> {
 export interface ListOptions {
   /** Only records whose key starts with this (for owned collections: the key without the device id). */
   prefix?: string
+}
+
+export interface SubscribeOptions extends ListOptions {
+  /**
+   * Called if the query cannot run (e.g. `unknown_collection`); no rows follow. Without
+   * it the error surfaces as an unhandled promise rejection, never silently.
+   */
+  onError?: (error: SynclineError) => void
 }
 
 /**
@@ -62,7 +70,7 @@ export interface Collection<T extends object = RecordValue> {
    * answers, then after every change (local, another tab, or from the server), each
    * time with a new array. Returns a function that stops it (no call follows).
    */
-  subscribe(listener: (rows: TypedRow<T>[]) => void, options?: ListOptions): () => void
+  subscribe(listener: (rows: TypedRow<T>[]) => void, options?: SubscribeOptions): () => void
 }
 
 export function createCollection<T extends object>(
@@ -99,9 +107,18 @@ export function createCollection<T extends object>(
           }),
         )
         .then(result => unwrap(result))
+      const onError = options?.onError
+      const started = onError
+        ? id.catch((error: SynclineError) => {
+            if (!stopped) onError(error)
+            return undefined
+          })
+        : id
       return () => {
         stopped = true
-        void id.then(n => engine.unsubscribe(n))
+        void started.then(n => {
+          if (n !== undefined) void engine.unsubscribe(n)
+        })
       }
     },
   }

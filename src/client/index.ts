@@ -7,5 +7,5 @@ export {
   type Space,
   type Status,
 } from './client.ts'
-export type { Collection, ListOptions, RecordValue, TypedRow } from './collection.ts'
+export type { Collection, ListOptions, RecordValue, SubscribeOptions, TypedRow } from './collection.ts'
 export { SynclineError } from './errors.ts'

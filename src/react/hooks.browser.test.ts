@@ -3,10 +3,17 @@
  * IndexedDB, no server): what a component renders as the replica changes, and that a
  * hook's subscription ends with the component, StrictMode's double mount included.
  */
-import { act, createElement, type ReactNode, StrictMode } from 'react'
+import { act, Component, createElement, type ReactNode, StrictMode } from 'react'
 import { createRoot, type Root } from 'react-dom/client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { type Client, type Collection, createClient, type Status, type TypedRow } from '../client/index.ts'
+import {
+  type Client,
+  type Collection,
+  createClient,
+  type Status,
+  SynclineError,
+  type TypedRow,
+} from '../client/index.ts'
 import { useQuery, useRecord, useSyncStatus } from './index.ts'
 
 interface Item {
@@ -187,6 +194,31 @@ describe('useQuery', () => {
     await until(() => expect(titles(rows.latest())).toEqual(['x:X']))
     await inAct(() => root.unmount())
     expect(count.running).toBe(0)
+  })
+
+  it('throws a query that cannot run to the error boundary, as a coded SynclineError', async () => {
+    const client = await open()
+    const space = await client.createSpace()
+    const caught: unknown[] = []
+    class Boundary extends Component<{ children: ReactNode }, { failed: boolean }> {
+      override state = { failed: false }
+      static getDerivedStateFromError = () => ({ failed: true })
+      override componentDidCatch = (error: unknown) => void caught.push(error)
+      override render = () => (this.state.failed ? null : this.props.children)
+    }
+    function Broken() {
+      useQuery(space.collection('nope'))
+      return null
+    }
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    try {
+      await mount(createElement(Boundary, null, createElement(Broken)))
+      await until(() => expect(caught).toHaveLength(1))
+    } finally {
+      quiet.mockRestore()
+    }
+    expect(caught[0]).toBeInstanceOf(SynclineError)
+    expect(caught[0]).toMatchObject({ code: 'unknown_collection' })
   })
 
   it('stays undefined without a collection', async () => {

@@ -13,7 +13,8 @@ import { liveStore } from './live-store.ts'
  * open). The subscription follows `collection` and `options.prefix`: it starts again
  * when either changes, not on every render, so `options` may be an inline object.
  * `space.collection(name)` returns the same object for the same name, so it may be
- * called inline too.
+ * called inline too. A query that cannot run (e.g. `unknown_collection`) throws its
+ * `SynclineError` during render, for an error boundary to show.
  */
 export function useQuery<T extends object>(
   collection: Collection<T> | undefined,
@@ -21,7 +22,10 @@ export function useQuery<T extends object>(
 ): TypedRow<T>[] | undefined {
   const prefix = options?.prefix
   const store = useMemo(
-    () => liveStore<TypedRow<T>[]>(collection && (listener => collection.subscribe(listener, { prefix }))),
+    () =>
+      liveStore<TypedRow<T>[]>(
+        collection && ((listener, onError) => collection.subscribe(listener, { prefix, onError })),
+      ),
     [collection, prefix],
   )
   return useSyncExternalStore(store.subscribe, store.get, store.get)

@@ -3,7 +3,9 @@
  * profile: local write latency to durable, sustained durable writes, same-tab and
  * other-tab notification latency. Prints a table, writes bench/results/browser.json.
  */
+import diagnostics from 'node:diagnostics_channel'
 import { mkdtempSync, rmSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Page } from 'playwright'
@@ -27,6 +29,17 @@ interface Bench {
   openSpace(space: string): void
 }
 declare const bench: Bench
+
+/** Sockets of HTTP requests served in this process (the sync server's and Vite's), by local port. */
+const httpSockets = new Map<Socket, number | undefined>()
+diagnostics.subscribe('http.server.request.start', message => {
+  const { socket } = message as { socket: Socket }
+  // Read now: a closed socket no longer knows its port.
+  if (!httpSockets.has(socket)) httpSockets.set(socket, socket.localPort)
+})
+/** Bytes the server on `port` has written to its HTTP clients: what they received. */
+const bytesServed = (port: number) =>
+  [...httpSockets].reduce((sum, [s, p]) => sum + (p === port ? s.bytesWritten : 0), 0)
 
 const vite = await createViteServer({ server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' })
 await vite.listen()
@@ -146,16 +159,25 @@ try {
           throw new Error(`seeding failed: ${JSON.stringify(pushed.body).slice(0, 200)}`)
       }
       const reader = await open(`cold-${n}-${Date.now()}`, sync.url)
+      const served = bytesServed(sync.port)
       const result = await reader.evaluate(
         ([s, count]) => bench.coldStart(s as string, count as number),
         [space, n],
       )
+      const received = bytesServed(sync.port) - served
       rows.push({
         what: `cold start ${n.toLocaleString('en-US')} records -> all shown (progress after ${Math.round(result.firstProgressMs ?? 0)} ms)`,
         p50: ms(result.ms / 1000),
         p99: null,
         unit: 's',
         target: n === 10_000 ? '<= 0.3' : '<= 1.5',
+      })
+      rows.push({
+        what: `bytes received for that cold start (HTTP, headers included)`,
+        p50: Math.round((received / 1e6) * 100) / 100,
+        p99: null,
+        unit: 'MB',
+        target: n === 10_000 ? '' : '<= 9',
       })
       await reader.close()
     }

@@ -18,6 +18,10 @@ export interface SeenPush {
 export interface Proxy {
   url: string
   pushes: SeenPush[]
+  /** Every HTTP request forwarded, as `METHOD /path?query`, in arrival order. */
+  requests: string[]
+  /** How many live WebSockets were opened through the proxy. */
+  liveOpened: number
   token: string | undefined
   /** Called before a push is forwarded; answer 'drop' to cut its connection instead. */
   onPush: (push: SeenPush, index: number) => Promise<'forward' | 'drop'> | 'forward' | 'drop'
@@ -43,6 +47,8 @@ export async function startProxy(target: string): Promise<Proxy> {
   const proxy: Proxy = {
     url: '',
     pushes: [],
+    requests: [],
+    liveOpened: 0,
     token: undefined,
     onPush: () => 'forward',
     dropLive() {
@@ -67,6 +73,7 @@ export async function startProxy(target: string): Promise<Proxy> {
 
   const live = new Set<{ destroy(): void }>()
   const server: Server = createServer(async (req, res) => {
+    proxy.requests.push(`${req.method} ${req.url}`)
     const body = await read(req)
     const auth = req.headers.authorization
     if (auth?.startsWith('Bearer ')) proxy.token = auth.slice(7)
@@ -103,6 +110,7 @@ export async function startProxy(target: string): Promise<Proxy> {
   })
   // The live WebSocket: pass the upgrade request and then the bytes both ways.
   server.on('upgrade', (req, socket, head) => {
+    proxy.liveOpened++
     const up = connect(Number(upstream.port), upstream.hostname, () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`]
       for (let i = 0; i < req.rawHeaders.length; i += 2)

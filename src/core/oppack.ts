@@ -19,8 +19,9 @@
  */
 import { fromBase64url, fromHex, toBase64url, toHex } from './bytes.ts'
 import { SynclineError } from './errors.ts'
-import type { JsonObject } from './json.ts'
-import { type Action, computeOpId, type Op } from './op.ts'
+import { canonicalJson, type JsonObject } from './json.ts'
+import type { Action, Op } from './op.ts'
+import { sha256Hex } from './sha256-hex.ts'
 import { formatHlc, parseHlc } from './uhlc.ts'
 
 /** An op as a store keeps it: its fields still JSON text, with its sequence number. */
@@ -236,6 +237,21 @@ class Reader {
     throw bad('varint too long')
   }
 
+  /** A zigzag varint as a bigint; the common short one is read as a number first. */
+  zigzag(): bigint {
+    const start = this.pos
+    let n = 0
+    let scale = 1
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte()
+      n += (b & 0x7f) * scale
+      if (b < 0x80) return BigInt(n % 2 === 0 ? n / 2 : -(n + 1) / 2)
+      scale *= 0x80
+    }
+    this.pos = start
+    return unzigzag(this.big())
+  }
+
   big(): bigint {
     let n = 0n
     let shift = 0n
@@ -257,16 +273,100 @@ class Reader {
 
   string(): string {
     const n = this.uint()
+    const bytes = this.bytes(n)
+    // Short ASCII strings (record ids, small fields) are read without the decoder's call cost.
+    if (n <= 64) {
+      let ascii = true
+      for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) ascii = false
+      if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[])
+    }
     try {
-      return this.decoder.decode(this.bytes(n))
+      return this.decoder.decode(bytes)
     } catch {
       throw bad('a string is not UTF-8')
     }
   }
 }
 
+/**
+ * Formats hlc strings of nearby times, reusing the date of the last whole second. The
+ * text is built as char codes and made one flat string: a string concatenated from
+ * pieces is flattened by every later use (storing, comparing), one op at a time.
+ */
+class HlcFormatter {
+  private second = -1n
+  private readonly codes = new Uint16Array(63)
+  private instance = ''
+
+  format(time: bigint, id: string): string {
+    const nanos = time - this.second
+    if (this.second < 0n || nanos < 0n || nanos >= NS_PER_S || time > MAX_HLC_TIME) {
+      const text = formatHlc(time, id)
+      if (text.length !== this.codes.length) return text
+      this.second = time - (time % NS_PER_S)
+      for (let i = 0; i < 20; i++) this.codes[i] = text.charCodeAt(i)
+      this.codes[29] = 0x5a // Z
+      this.codes[30] = 0x2f // /
+    }
+    let n = Number(time - this.second)
+    for (let i = 28; i >= 20; i--) {
+      this.codes[i] = 0x30 + (n % 10)
+      n = Math.floor(n / 10)
+    }
+    if (id !== this.instance) {
+      this.instance = id
+      for (let i = 0; i < 32; i++) this.codes[31 + i] = id.charCodeAt(i)
+    }
+    return String.fromCharCode.apply(null, this.codes as unknown as number[])
+  }
+}
+
+const B64URL_CODES = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', c =>
+  c.charCodeAt(0),
+)
+const sigCodes = new Uint16Array(86)
+
+/** A 64-byte signature as base64url, as one flat string (see HlcFormatter). */
+function signatureText(bytes: Uint8Array): string {
+  let j = 0
+  for (let i = 0; i < 63; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    sigCodes[j++] = B64URL_CODES[v >> 18]!
+    sigCodes[j++] = B64URL_CODES[(v >> 12) & 63]!
+    sigCodes[j++] = B64URL_CODES[(v >> 6) & 63]!
+    sigCodes[j++] = B64URL_CODES[v & 63]!
+  }
+  const last = bytes[63]! << 16
+  sigCodes[j++] = B64URL_CODES[last >> 18]!
+  sigCodes[j] = B64URL_CODES[(last >> 12) & 63]!
+  return String.fromCharCode.apply(null, sigCodes as unknown as number[])
+}
+
+const NS_PER_S = 1_000_000_000n
+const MAX_HLC_TIME = (1n << 64n) - 1n
+
 function bad(message: string): SynclineError {
   return new SynclineError('malformed', `oppack: ${message}`)
+}
+
+/**
+ * Where the page after this one starts, read without decoding the ops (only the header
+ * and the seq column): a reader can ask for the next page while it decodes this one.
+ */
+export function peekOpPack(bytes: Uint8Array): { more: boolean; last: number } {
+  const r = new Reader(bytes)
+  for (const b of MAGIC) if (r.byte() !== b) throw bad('not an oppack')
+  if (r.byte() !== VERSION) throw bad('unknown version')
+  const flags = r.uint()
+  let last = r.uint()
+  for (let i = 0; i < 3; i++) r.uint() // head, horizon, total
+  r.string() // space
+  const n = r.uint()
+  for (let i = r.uint(); i > 0; i--) r.string() // collections
+  r.bytes(32 * r.uint()) // authors
+  r.bytes(16 * r.uint()) // hlc instance ids
+  for (let i = 0; i < n; i++) last += r.uint()
+  return { more: (flags & FLAG_MORE) !== 0, last }
 }
 
 /** Decodes a page; recomputes op ids when the page does not carry them. */
@@ -285,48 +385,61 @@ export function decodeOpPack(bytes: Uint8Array): OpPackPage {
   const collections = Array.from({ length: r.uint() }, () => r.string())
   const authors = Array.from({ length: r.uint() }, () => toBase64url(r.bytes(32)))
   const instances = Array.from({ length: r.uint() }, () => toHex(r.bytes(16)).toUpperCase())
-  const pick = <T>(list: T[], i: number): T => {
-    if (i >= list.length) throw bad('dictionary index out of range')
-    return list[i]!
+  const index = (size: number, i: number): number => {
+    if (i >= size) throw bad('dictionary index out of range')
+    return i
   }
-  const seqs: number[] = []
+  const seqs = new Array<number>(n)
   let seq = after
-  for (let i = 0; i < n; i++) {
-    seq += r.uint()
-    seqs.push(seq)
-  }
-  const cols = Array.from({ length: n }, () => pick(collections, r.uint()))
-  const actions = Array.from({ length: n }, () => pick(ACTIONS as Action[], r.byte()))
-  const auths = Array.from({ length: n }, () => pick(authors, r.uint()))
-  const insts = Array.from({ length: n }, () => pick(instances, r.uint()))
-  const hlcs: string[] = []
+  for (let i = 0; i < n; i++) seqs[i] = seq += r.uint()
+  const cols = new Array<number>(n)
+  for (let i = 0; i < n; i++) cols[i] = index(collections.length, r.uint())
+  const actions = new Array<Action>(n)
+  for (let i = 0; i < n; i++) actions[i] = ACTIONS[index(ACTIONS.length, r.byte())]!
+  const auths = new Array<number>(n)
+  for (let i = 0; i < n; i++) auths[i] = index(authors.length, r.uint())
+  const insts = new Array<number>(n)
+  for (let i = 0; i < n; i++) insts[i] = index(instances.length, r.uint())
+  const hlcs = new Array<string>(n)
+  const formatter = new HlcFormatter()
   let time = 0n
+  for (let i = 0; i < n; i++) hlcs[i] = formatter.format((time += r.zigzag()), instances[insts[i]!]!)
+  const records = new Array<string>(n)
+  for (let i = 0; i < n; i++) records[i] = r.string()
+  const fields = new Array<JsonObject | undefined>(n)
   for (let i = 0; i < n; i++) {
-    time += unzigzag(r.big())
-    hlcs.push(formatHlc(time, insts[i]!))
-  }
-  const records = Array.from({ length: n }, () => r.string())
-  const fields = Array.from({ length: n }, () => {
     const text = r.string()
-    return text === '' ? undefined : (JSON.parse(text) as JsonObject)
-  })
+    fields[i] = text === '' ? undefined : (JSON.parse(text) as JsonObject)
+  }
   const ids = flags & FLAG_IDS ? Array.from({ length: n }, () => toHex(r.bytes(32))) : undefined
-  const sigs = Array.from({ length: n }, () => toBase64url(r.bytes(64)))
+  const sigs = Array.from({ length: n }, () => signatureText(r.bytes(64)))
   if (r.pos !== bytes.length) throw bad('trailing bytes')
-  const ops = seqs.map((s, i) => {
+  const collectionJson = collections.map(c => JSON.stringify(c))
+  const spaceJson = `,"space":${JSON.stringify(space)}}`
+  const ops = new Array<{ seq: number; op: Op }>(n)
+  for (let i = 0; i < n; i++) {
     const op = {
       space,
-      collection: cols[i]!,
+      collection: collections[cols[i]!]!,
       record: records[i]!,
       action: actions[i]!,
       hlc: hlcs[i]!,
-      author: auths[i]!,
+      author: authors[auths[i]!]!,
     } as Op
-    if (fields[i] !== undefined) op.fields = fields[i]
-    op.id = ids ? ids[i]! : computeOpId(op)
+    const f = fields[i]
+    if (f !== undefined) op.fields = f
+    // `canonicalOp` of the op, with what the page already escaped: every decoded string
+    // is well-formed UTF-8, and action, author and hlc are plain ASCII.
+    op.id = ids
+      ? ids[i]!
+      : sha256Hex(
+          `{"action":"${op.action}","author":"${op.author}","collection":${collectionJson[cols[i]!]}` +
+            `${f === undefined ? '' : `,"fields":${canonicalJson(f)}`},"hlc":"${op.hlc}",` +
+            `"record":${JSON.stringify(op.record)}${spaceJson}`,
+        )
     op.sig = sigs[i]!
-    return { seq: s, op }
-  })
+    ops[i] = { seq: seqs[i]!, op }
+  }
   return {
     space,
     after,

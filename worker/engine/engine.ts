@@ -138,6 +138,7 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
   })
 
   const emitStatus = () => {
+    if (statusListeners.size === 0) return
     const current = status()
     for (const listener of statusListeners.values()) listener(current)
   }
@@ -213,7 +214,11 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
         tabs?.post({ type: 'removed', space: event.op.space })
       }),
       r.onChange(change => {
-        if (change.source === 'remote') tabs?.post({ type: 'log-changed' })
+        if (change.source !== 'remote') return
+        // The other tabs read what changed from the log: tell them once it is there.
+        const post = () => tabs?.post({ type: 'log-changed' })
+        if (change.stored) change.stored.then(post, () => undefined)
+        else post()
       }),
     ]
     if (!paused) l.start()

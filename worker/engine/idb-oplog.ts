@@ -1,7 +1,8 @@
 /**
  * The OpLog on IndexedDB (through idb): one database per replica name.
  * Stores: `chunks` (autoincrement key, `{space, ops}`, indexed by space),
- * `pending` (op id -> op) and `meta` (key -> value). A commit is one transaction;
+ * `pending` (autoincrement key, the unacknowledged ops of one commit) and `meta`
+ * (key -> value: `device`, `clock`, `space:<id>`). A commit is one transaction;
  * a full disk surfaces as `quota_exceeded` and, since the transaction aborts whole,
  * loses nothing that was written before.
  */
@@ -75,7 +76,14 @@ class IdbOpLog implements OpLog {
     return guard(async () => {
       // Default durability: committed once the OS has the data (it survives a crash of
       // the tab or the browser), which is what "durable" means for IndexedDB apps.
-      const tx = this.db.transaction(['chunks', 'pending', 'meta'], 'readwrite')
+      // Only the stores this write touches: a local write is then two values in two stores.
+      const meta = Object.entries(write.meta ?? {})
+      const stores: ('chunks' | 'pending' | 'meta')[] = []
+      if (write.ops?.length) stores.push('chunks')
+      if (write.pendingAdd?.length || write.pendingRemove?.length) stores.push('pending')
+      if (meta.length) stores.push('meta')
+      if (stores.length === 0) return
+      const tx = this.db.transaction(stores, 'readwrite')
       const writes: Promise<unknown>[] = []
       try {
         for (const [space, ops] of groupBySpace(write.ops ?? []))
@@ -83,8 +91,7 @@ class IdbOpLog implements OpLog {
         if (write.pendingAdd?.length) writes.push(tx.objectStore('pending').add([...write.pendingAdd]))
         if (write.pendingRemove?.length)
           writes.push(removePending(tx.objectStore('pending'), write.pendingRemove))
-        for (const [key, value] of Object.entries(write.meta ?? {}))
-          writes.push(tx.objectStore('meta').put(value, key))
+        for (const [key, value] of meta) writes.push(tx.objectStore('meta').put(value, key))
       } catch (error) {
         // A value that cannot be cloned throws here, after earlier requests were queued:
         // abort so that none of them lands.

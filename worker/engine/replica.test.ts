@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { nobleEd25519 } from '../../src/core/ed25519.ts'
 import { SynclineError } from '../../src/core/errors.ts'
+import type { Op } from '../../src/core/op.ts'
 import { createSchema } from '../../src/core/schema.ts'
 import { msToNs, parseHlc } from '../../src/core/uhlc.ts'
 import { MemoryOpLog, MemoryStore } from './memory-oplog.ts'
@@ -19,7 +20,12 @@ const schema = created.value
 /** A log that counts commits and can be told to fail, like a full disk. */
 class CountingLog extends MemoryOpLog {
   commits = 0
+  loads = 0
   failNext = false
+  override async load() {
+    this.loads++
+    return super.load()
+  }
   override async commit(write: LogWrite) {
     this.commits++
     if (this.failNext) {
@@ -30,7 +36,7 @@ class CountingLog extends MemoryOpLog {
   }
 }
 
-function open(store = new MemoryStore(), log = new CountingLog(store)) {
+function open(store = new MemoryStore(), log: MemoryOpLog = new CountingLog(store)) {
   return Replica.open({
     log,
     schema,
@@ -139,6 +145,55 @@ describe('Replica: sync side', () => {
     expect(reopened.summary('s').id).toBe(replica.summary('s').id)
   })
 
+  it('shows remote ops while their commit is in flight, and moves the cursor after it', async () => {
+    const writer = await open(new MemoryStore())
+    const op = await writer.write('s', 'items', 'x', 'update', { from: 'server' })
+    let release = () => {}
+    const held = new Promise<void>(resolve => (release = resolve))
+    class HeldLog extends MemoryOpLog {
+      override async commit(write: LogWrite) {
+        await held
+        return super.commit(write)
+      }
+    }
+    const replica = await open(new MemoryStore(), new HeldLog())
+    const shown = new Promise<Change>(resolve => replica.onChange(resolve))
+    const applied = replica.applyRemote('s', [op], 3)
+    const change = await shown
+    expect(replica.get('s', 'items', 'x')).toEqual({ from: 'server' })
+    expect(replica.cursor('s')).toBe(0)
+    expect(change.stored).toBeInstanceOf(Promise)
+    release()
+    await applied
+    expect(replica.cursor('s')).toBe(3)
+  })
+
+  it('a failed commit of remote ops leaves the cursor where it was', async () => {
+    const writer = await open(new MemoryStore())
+    const op = await writer.write('s', 'items', 'x', 'update', { v: 1 })
+    const log = new CountingLog()
+    const replica = await open(new MemoryStore(), log)
+    log.failNext = true
+    await expect(replica.applyRemote('s', [op], 5)).rejects.toMatchObject({ code: 'quota_exceeded' })
+    expect(replica.cursor('s')).toBe(0)
+    await replica.applyRemote('s', [op], 5)
+    expect(replica.cursor('s')).toBe(5)
+  })
+
+  it('its own pending ops coming back move the cursor without a commit; the next commit saves it', async () => {
+    const store = new MemoryStore()
+    const log = new CountingLog(store)
+    const replica = await open(store, log)
+    const op = await replica.write('s', 'items', 'x', 'update', { v: 1 })
+    const commits = log.commits
+    await replica.applyRemote('s', [op], 1)
+    expect(log.commits).toBe(commits)
+    expect(replica.cursor('s')).toBe(1)
+    expect((await open(store)).cursor('s')).toBe(0)
+    await replica.acknowledge([{ id: op.id, status: 'accepted' }])
+    expect((await open(store)).cursor('s')).toBe(1)
+  })
+
   it('removing a rejected local op shows again what it had superseded', async () => {
     const replica = await open()
     const other = await open(new MemoryStore())
@@ -159,6 +214,37 @@ describe('Replica: sync side', () => {
     expect(fresh.hlc > op.hlc).toBe(true)
     expect(replica.pendingOps().map(o => o.id)).toEqual([fresh.id])
     expect(replica.get('s', 'items', 'x')).toEqual({ v: 1 })
+  })
+
+  it('re-stamps and removes many ops with one read of the log, keeping their order', async () => {
+    const store = new MemoryStore()
+    const log = new CountingLog(store)
+    const replica = await open(store, log)
+    const ops: Op[] = []
+    for (let i = 0; i < 40; i++)
+      ops.push(await replica.write(i % 2 ? 'a' : 'b', 'items', `r${i}`, 'update', { i }))
+    const loads = log.loads
+    const fresh = await replica.restampAll(ops)
+    expect(log.loads - loads).toBe(1)
+    expect(fresh.map(op => op.record)).toEqual(ops.map(op => op.record))
+    expect(
+      fresh.every((op, i) => op.hlc > ops[ops.length - 1]!.hlc && (i === 0 || op.hlc > fresh[i - 1]!.hlc)),
+    ).toBe(true)
+    expect(replica.pendingOps().map(op => op.id)).toEqual(fresh.map(op => op.id))
+    expect(replica.get('a', 'items', 'r1')).toEqual({ i: 1 })
+
+    await replica.remove(
+      'a',
+      fresh.filter(op => op.space === 'a').map(op => op.id),
+    )
+    expect(log.loads - loads).toBe(2)
+    expect(replica.list('a', 'items')).toEqual([])
+    const reopened = await open(store)
+    expect(reopened.list('a', 'items')).toEqual([])
+    expect(reopened.list('b', 'items')).toHaveLength(20)
+    expect(new Set((await log.load()).ops.get('b')!.map(op => op.id))).toEqual(
+      new Set(fresh.filter(op => op.space === 'b').map(op => op.id)),
+    )
   })
 
   it('two tabs on one store see each other through the log', async () => {

@@ -4,7 +4,8 @@
  *
  * Local writes are built, signed and committed (group commit) before they are merged
  * and shown, so a write that resolves is durable and a write that fails leaves no
- * trace. Remote ops are merged after they are stored, one transaction per batch.
+ * trace. Remote ops are stored one transaction per batch and shown while it commits
+ * (they are durable on the server); the space's cursor moves only once they are stored.
  * The sync loop drives the replica through the "sync side" methods; the app through
  * the "app side" ones. Every change is announced to `onChange` listeners with the
  * records it touched.
@@ -20,6 +21,7 @@ import { createSkewEstimator, type SkewEstimator } from '../../src/core/skew.ts'
 import { elementOf, SetSummary } from '../../src/core/sketch/index.ts'
 import { type Clock, createClock, DEFAULT_MAX_DRIFT_NS, instanceId, parseHlc } from '../../src/core/uhlc.ts'
 import { GroupCommit } from './group-commit.ts'
+import { groupBySpace } from './memory-oplog.ts'
 import type { LogWrite, OpLog } from './oplog.ts'
 
 /** Where a change came from: this tab, another tab of this device, or the server. */
@@ -30,6 +32,8 @@ export interface Change {
   source: ChangeSource
   /** The records whose state may have changed, by collection. */
   records: Map<string, Set<string>>
+  /** Ops from the server are shown while their commit is in flight: this settles with it. */
+  stored?: Promise<void>
 }
 
 export interface ReplicaOptions {
@@ -66,6 +70,8 @@ export class Replica {
   private readonly listeners = new Set<(change: Change) => void>()
   private readonly commits: GroupCommit
   private lastChunk: number
+  /** Meta state moved in memory and saved with the next commit (cursors over ops already held). */
+  private unsaved: Record<string, unknown> = {}
 
   private constructor(
     private readonly options: ReplicaOptions,
@@ -87,7 +93,14 @@ export class Replica {
       (loaded.meta.get(META_DEVICE) as Uint8Array | undefined) ??
       (await options.log.claimMeta(META_DEVICE, options.random(32)))
     const signer = await options.backend.importSigner(seed)
-    const lastTimeNs = BigInt((loaded.meta.get(META_CLOCK) as string | undefined) ?? '0')
+    // Every timestamp issued or observed is on an op in the log (local writes save no clock
+    // value of their own: one value less in their transaction); the clock value covers rewinds.
+    let lastTimeNs = BigInt((loaded.meta.get(META_CLOCK) as string | undefined) ?? '0')
+    let latest = ''
+    for (const ops of [...loaded.ops.values(), loaded.pending])
+      for (const op of ops) if (op.hlc > latest) latest = op.hlc
+    const latestNs = parseHlc(latest)?.time ?? 0n
+    if (latestNs > lastTimeNs) lastTimeNs = latestNs
     const replica = new Replica(options, signer, lastTimeNs, loaded.lastChunk)
     for (const [key, value] of loaded.meta) {
       if (key.startsWith('space:'))
@@ -123,11 +136,7 @@ export class Replica {
     const checked = checkOpSchema(unsigned, this.schemaOf(space))
     if (!checked.ok) throw new SynclineError(checked.error.code, checked.error.message)
     const op = await signOp(unsigned, this.signer)
-    await this.commits.submit({
-      ops: [op],
-      pendingAdd: [op],
-      meta: { [META_CLOCK]: this.clock.lastTimeNs.toString() },
-    })
+    await this.submit({ ops: [op], pendingAdd: [op] })
     this.pending.set(op.id, op)
     this.mergeAndAnnounce(space, [op], 'local')
     return op
@@ -203,19 +212,33 @@ export class Replica {
 
   /**
    * Stores and merges ops from the server (one transaction), advancing the space's
-   * cursor to `cursor` when given. Ops already held are harmless.
+   * cursor to `cursor` when given. Ops already held are harmless. The ops are shown
+   * (merged and announced) while their commit is in flight: they are durable on the
+   * server, and the cursor moves only once they are durable here, so ops whose commit
+   * fails (or never lands: a crash) are pulled again. Resolves after the commit.
    */
   async applyRemote(space: string, ops: readonly Op[], cursor?: number): Promise<void> {
     const runtime = this.runtime(space)
     const next = cursor !== undefined && cursor > runtime.cursor ? cursor : runtime.cursor
-    const write: LogWrite = { ops, meta: { [spaceKey(space)]: { cursor: next } } }
-    for (const op of ops) this.clock.observe(op.hlc)
-    await this.commits.submit({
-      ...write,
-      meta: { ...write.meta, [META_CLOCK]: this.clock.lastTimeNs.toString() },
+    this.observeAll(ops)
+    // This device's pending ops coming back (the live echo of its own push) are in the
+    // log and merged already: only the cursor moves, saved with the next commit.
+    const fresh = ops.filter(op => !this.pending.has(op.id))
+    if (fresh.length === 0) {
+      runtime.cursor = next
+      this.unsaved[spaceKey(space)] = { cursor: next }
+      return
+    }
+    const stored = this.submit({
+      ops: fresh,
+      meta: { [spaceKey(space)]: { cursor: next } },
     })
+    // One microtask lets the commit start (its values cloned and sent) first: a page of
+    // thousands of ops is then written while it is merged and shown.
+    await Promise.resolve()
+    this.mergeAndAnnounce(space, fresh, 'remote', stored)
+    await stored
     runtime.cursor = next
-    this.mergeAndAnnounce(space, ops, 'remote')
   }
 
   /**
@@ -234,7 +257,7 @@ export class Replica {
       else if (result.status === 'rejected' && result.error) rejected.push({ op, error: result.error })
     }
     if (done.length) {
-      await this.commits.submit({ pendingRemove: done })
+      await this.submit({ pendingRemove: done })
       for (const id of done) this.pending.delete(id)
     }
     return rejected
@@ -247,16 +270,28 @@ export class Replica {
    * op had superseded shows again.
    */
   async remove(space: string, ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return
+    await this.removeFromSpaces(new Map([[space, ids]]))
+  }
+
+  /** `remove` for ops of several spaces: one read of the log, one compaction per space. */
+  private async removeFromSpaces(bySpace: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const spaces = [...bySpace].filter(([, ids]) => ids.length > 0)
+    if (spaces.length === 0) return
     await this.commits.flush()
-    const gone = new Set(ids)
     const loaded = await this.options.log.load()
-    const kept = (loaded.ops.get(space) ?? []).filter(op => !gone.has(op.id))
-    const removed = (loaded.ops.get(space) ?? []).filter(op => gone.has(op.id))
-    await this.options.log.compact(space, kept, loaded.lastChunk)
-    await this.commits.submit({ pendingRemove: [...gone] })
+    const gone = new Set<string>()
+    const rebuilt: [string, Op[], Op[]][] = []
+    for (const [space, ids] of spaces) {
+      const drop = new Set(ids)
+      const stored = loaded.ops.get(space) ?? []
+      const kept = stored.filter(op => !drop.has(op.id))
+      await this.options.log.compact(space, kept, loaded.lastChunk)
+      for (const id of drop) gone.add(id)
+      rebuilt.push([space, kept, stored.filter(op => drop.has(op.id))])
+    }
+    await this.submit({ pendingRemove: [...gone] })
     for (const id of gone) this.pending.delete(id)
-    this.rebuild(space, kept, removed)
+    for (const [space, kept, removed] of rebuilt) this.rebuild(space, kept, removed)
   }
 
   /**
@@ -307,15 +342,23 @@ export class Replica {
    * fresh timestamp (after the caller corrected the clock's skew). Never dropped.
    */
   async restamp(op: Op): Promise<Op> {
-    const { id: _id, sig: _sig, hlc: _hlc, ...content } = op
-    const fresh = await signOp({ ...content, hlc: this.clock.now() }, this.signer)
-    await this.commits.submit({
-      ops: [fresh],
-      pendingAdd: [fresh],
-      meta: { [META_CLOCK]: this.clock.lastTimeNs.toString() },
-    })
-    this.pending.set(fresh.id, fresh)
-    await this.remove(op.space, [op.id])
+    return (await this.restampAll([op]))[0]!
+  }
+
+  /**
+   * `restamp` for many ops: fresh timestamps in the order given (hlc order keeps the
+   * changes in order), one commit, and one read of the log to take the old ones out.
+   */
+  async restampAll(ops: readonly Op[]): Promise<Op[]> {
+    if (ops.length === 0) return []
+    const unsigned = ops.map(({ id: _id, sig: _sig, hlc: _hlc, ...content }) => ({
+      ...content,
+      hlc: this.clock.now(),
+    }))
+    const fresh = await Promise.all(unsigned.map(op => signOp(op, this.signer)))
+    await this.submit({ ops: fresh, pendingAdd: fresh })
+    for (const op of fresh) this.pending.set(op.id, op)
+    await this.removeFromSpaces(groupIds(ops))
     return fresh
   }
 
@@ -323,23 +366,15 @@ export class Replica {
   async catchUpWithTabs(): Promise<void> {
     const { ops, lastChunk } = await this.options.log.readSince(this.lastChunk)
     this.lastChunk = lastChunk
-    const bySpace = new Map<string, Op[]>()
-    for (const op of ops) {
-      this.clock.observe(op.hlc)
-      bySpace.set(op.space, [...(bySpace.get(op.space) ?? []), op])
-    }
-    for (const [space, list] of bySpace) this.mergeAndAnnounce(space, list, 'tab')
+    this.observeAll(ops)
+    for (const [space, list] of groupBySpace(ops)) this.mergeAndAnnounce(space, list, 'tab')
   }
 
   /** Merges ops another tab announced (already durable there). */
   applyFromTab(ops: readonly Op[], pending: boolean): void {
-    for (const op of ops) {
-      this.clock.observe(op.hlc)
-      if (pending) this.pending.set(op.id, op)
-    }
-    const bySpace = new Map<string, Op[]>()
-    for (const op of ops) bySpace.set(op.space, [...(bySpace.get(op.space) ?? []), op])
-    for (const [space, list] of bySpace) this.mergeAndAnnounce(space, list, 'tab')
+    this.observeAll(ops)
+    if (pending) for (const op of ops) this.pending.set(op.id, op)
+    for (const [space, list] of groupBySpace(ops)) this.mergeAndAnnounce(space, list, 'tab')
   }
 
   /** Forgets acknowledged ids another tab reported. */
@@ -382,7 +417,7 @@ export class Replica {
       }
     }
     this.currentClock = this.newClock(floor)
-    await this.commits.submit({ meta: { [META_CLOCK]: floor.toString() } })
+    await this.submit({ meta: { [META_CLOCK]: floor.toString() } })
     return true
   }
 
@@ -441,10 +476,49 @@ export class Replica {
     return touched
   }
 
-  private mergeAndAnnounce(space: string, ops: readonly Op[], source: ChangeSource): void {
+  /**
+   * Observes the hlcs of `ops`: their latest alone when the clock takes it (hlc text
+   * sorts by time), else each one, as a latest one too far ahead leaves the clock as is.
+   */
+  private observeAll(ops: readonly Op[]): void {
+    let latest = ''
+    for (const op of ops) if (op.hlc > latest) latest = op.hlc
+    if (latest && !this.clock.observe(latest).ok) for (const op of ops) this.clock.observe(op.hlc)
+  }
+
+  /** Commits `write` (group commit) with the meta state saved for later, which it then holds. */
+  private async submit(write: LogWrite): Promise<void> {
+    const unsaved = this.unsaved
+    this.unsaved = {}
+    try {
+      await this.commits.submit({ ...write, meta: { ...unsaved, ...write.meta } })
+    } catch (error) {
+      for (const [key, value] of Object.entries(unsaved))
+        if (!(key in this.unsaved)) this.unsaved[key] = value
+      throw error
+    }
+  }
+
+  private mergeAndAnnounce(
+    space: string,
+    ops: readonly Op[],
+    source: ChangeSource,
+    stored?: Promise<void>,
+  ): void {
     const records = this.merge(space, ops)
     if (records.size === 0) return
-    const change: Change = { space, source, records }
+    const change: Change = stored ? { space, source, records, stored } : { space, source, records }
     for (const listener of this.listeners) listener(change)
   }
+}
+
+/** The ids of `ops` by space. */
+function groupIds(ops: readonly Op[]): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const op of ops) {
+    const list = out.get(op.space)
+    if (list) list.push(op.id)
+    else out.set(op.space, [op.id])
+  }
+  return out
 }

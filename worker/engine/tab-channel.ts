@@ -30,12 +30,36 @@ export interface TabChannel {
   close(): void
 }
 
+/**
+ * Opens the channel. Ops posted back to back travel as one message, sent from a
+ * microtask (a burst of writes costs a few clones and broadcasts, not one per write);
+ * any other message sends the ops waiting before it first, so the order is kept.
+ */
 export function openTabChannel(name: string, onMessage: (message: TabMessage) => void): TabChannel {
   if (typeof BroadcastChannel === 'undefined') return { post() {}, close() {} }
   const channel = new BroadcastChannel(`syncline:${name}`)
   channel.onmessage = event => onMessage(event.data as TabMessage)
+  let waiting: Op[] = []
+  let closed = false
+  const flush = () => {
+    if (waiting.length === 0 || closed) return
+    channel.postMessage({ type: 'ops', ops: waiting } satisfies TabMessage)
+    waiting = []
+  }
   return {
-    post: message => channel.postMessage(message),
-    close: () => channel.close(),
+    post: message => {
+      if (message.type === 'ops') {
+        if (waiting.length === 0) queueMicrotask(flush)
+        for (const op of message.ops) waiting.push(op)
+        return
+      }
+      flush()
+      channel.postMessage(message)
+    },
+    close: () => {
+      flush()
+      closed = true
+      channel.close()
+    },
   }
 }

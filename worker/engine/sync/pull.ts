@@ -8,7 +8,7 @@
  */
 import { SynclineError } from '../../../src/core/errors.ts'
 import type { Op } from '../../../src/core/op.ts'
-import { decodeOpPack, OPPACK_TYPE, type OpPackPage } from '../../../src/core/oppack.ts'
+import { decodeOpPack, OPPACK_TYPE, type OpPackPage, peekOpPack } from '../../../src/core/oppack.ts'
 import type { Replica } from '../replica.ts'
 import type { HttpClient } from './http.ts'
 import type { KeyedQueue } from './serial.ts'
@@ -46,6 +46,9 @@ export async function pullSpace(deps: PullDeps, space: string): Promise<boolean>
   }
 }
 
+/** Snapshot pages requested ahead of the one being decoded, stored and merged. */
+const PAGES_AHEAD = 2
+
 /**
  * Reads the live snapshot after the space's cursor, page by page, reporting progress;
  * false when the server has no such space.
@@ -53,19 +56,33 @@ export async function pullSpace(deps: PullDeps, space: string): Promise<boolean>
 export async function readSnapshot(deps: PullDeps, space: string): Promise<boolean> {
   const after = deps.replica.cursor(space)
   let done = 0
-  // The next page is fetched while this one is stored and merged: the server's work
-  // and the client's overlap, and a cold start is bound by the slower of the two.
-  let next = fetchPage(deps, space, after, true)
+  // Each page is requested as soon as the one before it has arrived (its last seq, read
+  // without decoding it, is the next `after`), up to PAGES_AHEAD pages ahead: the server
+  // reads the next pages while the worker decodes, stores and merges this one, and a
+  // cold start is bound by the slower of the two rather than their sum.
+  let stopped = false
+  const settle = (bytes: Promise<Uint8Array | undefined>) => {
+    bytes.catch(() => undefined) // awaited in its turn; a failure surfaces there
+    return bytes
+  }
+  const follow = (previous: Promise<Uint8Array | undefined>) =>
+    settle(
+      previous.then(bytes => {
+        if (!bytes || stopped) return undefined
+        const { more, last } = peekOpPack(bytes)
+        return more ? fetchBytes(deps, space, last, true) : undefined
+      }),
+    )
+  const ahead = [settle(fetchBytes(deps, space, after, true))]
+  while (ahead.length < PAGES_AHEAD) ahead.push(follow(ahead[ahead.length - 1]!))
   const release = deps.holdChecks()
   try {
     for (;;) {
-      const page = await next
-      if (!page) return false
-      const last = page.ops[page.ops.length - 1]?.seq ?? after
-      if (page.more) {
-        next = fetchPage(deps, space, last, true)
-        next.catch(() => undefined) // awaited next round; a failure surfaces there
-      }
+      const bytes = await ahead.shift()!
+      if (!bytes) return false
+      ahead.push(follow(ahead[ahead.length - 1]!))
+      const page = decodePage(space, bytes)
+      const last = page.ops[page.ops.length - 1]?.seq ?? page.after
       // The last page covers every live op up to the head it was read at: what lies
       // between its last op and that head is superseded.
       await apply(deps, space, page.ops, page.more ? last : Math.max(last, page.head))
@@ -74,6 +91,7 @@ export async function readSnapshot(deps: PullDeps, space: string): Promise<boole
       if (!page.more) return true
     }
   } finally {
+    stopped = true
     release()
     deps.status.set({ progress: null })
   }
@@ -85,14 +103,27 @@ async function fetchPage(
   after: number,
   live: boolean,
 ): Promise<OpPackPage | undefined> {
+  const bytes = await fetchBytes(deps, space, after, live)
+  return bytes && decodePage(space, bytes)
+}
+
+/** A page's bytes (oppack), or undefined when the server has no such space. */
+async function fetchBytes(
+  deps: PullDeps,
+  space: string,
+  after: number,
+  live: boolean,
+): Promise<Uint8Array | undefined> {
   const query = `after=${after}&limit=${live ? deps.snapshotPageSize : deps.pageSize}${live ? '&live=1' : ''}`
-  let bytes: Uint8Array
   try {
-    bytes = await deps.http.bytes(`/v1/spaces/${encodeURIComponent(space)}/ops?${query}`, OPPACK_TYPE)
+    return await deps.http.bytes(`/v1/spaces/${encodeURIComponent(space)}/ops?${query}`, OPPACK_TYPE)
   } catch (error) {
     if (error instanceof SynclineError && error.code === 'not_found') return undefined
     throw error
   }
+}
+
+function decodePage(space: string, bytes: Uint8Array): OpPackPage {
   const page = decodeOpPack(bytes)
   if (page.space !== space) throw new SynclineError('malformed', 'the server sent a page of another space')
   return page

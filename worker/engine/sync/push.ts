@@ -56,8 +56,8 @@ export function pushBatches(ops: readonly Op[], maxOps = MAX_PUSH_OPS, maxBytes 
 export interface PusherDeps {
   replica: Replica
   transport: PushTransport
-  /** Registers the app schema with a space before its first push. */
-  ensureSchema(space: string): Promise<void>
+  /** Registers the app schema with a space before its first push (nothing to wait for after that). */
+  ensureSchema(space: string): Promise<void> | void
   /** Serialises changes to a space's ops (removal, re-stamping) with pulls and live ops. */
   spaces: KeyedQueue
   status: StatusHub
@@ -104,7 +104,11 @@ export class Pusher {
     const { replica, transport } = this.deps
     let settled = 0
     for (const batch of pushBatches(ops)) {
-      for (const space of new Set(batch.map(op => op.space))) await this.deps.ensureSchema(space)
+      for (const space of new Set(batch.map(op => op.space))) {
+        // No await when the schema is registered: a live push leaves in the same task as its write.
+        const registering = this.deps.ensureSchema(space)
+        if (registering) await registering
+      }
       const answer = await transport(batch)
       if (answer === 'queued') {
         for (const op of batch) this.queued.add(op.id)
@@ -139,9 +143,8 @@ export class Pusher {
   }
 
   private async remove(refused: { op: Op; error: ErrorInfo }[]): Promise<void> {
-    const bySpace = new Map<string, string[]>()
-    for (const { op } of refused) bySpace.set(op.space, [...(bySpace.get(op.space) ?? []), op.id])
-    for (const [space, ids] of bySpace) {
+    for (const [space, ops] of bySpace(refused.map(r => r.op))) {
+      const ids = ops.map(op => op.id)
       await this.deps.spaces.run(space, () => this.deps.replica.remove(space, ids))
     }
     for (const { op, error } of refused) {
@@ -164,13 +167,27 @@ export class Pusher {
       }
     }
     const ordered = [...todo.values()].sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : 0))
-    for (const op of ordered) {
-      this.restamped.delete(op.id)
-      const fresh = await this.deps.spaces.run(op.space, () => replica.restamp(op))
-      this.restamped.add(fresh.id)
-      this.deps.status.emit({ type: 'op-restamped', op, fresh })
+    // One batch per space (in hlc order within it): one commit and one log read each.
+    for (const ops of bySpace(ordered).values()) {
+      for (const op of ops) this.restamped.delete(op.id)
+      const fresh = await this.deps.spaces.run(ops[0]!.space, () => replica.restampAll(ops))
+      fresh.forEach((op, i) => {
+        this.restamped.add(op.id)
+        this.deps.status.emit({ type: 'op-restamped', op: ops[i]!, fresh: op })
+      })
     }
   }
+}
+
+/** `ops` by space, each list in the order given. */
+function bySpace(ops: readonly Op[]): Map<string, Op[]> {
+  const out = new Map<string, Op[]>()
+  for (const op of ops) {
+    const list = out.get(op.space)
+    if (list) list.push(op)
+    else out.set(op.space, [op])
+  }
+  return out
 }
 
 /** UTF-8 byte length of a string without encoding it. */

@@ -91,6 +91,8 @@ class SyncLoopImpl implements SyncLoop {
   private readonly extraSpaces = new Set<string>()
   private readonly registered = new Set<string>()
   private readonly subscribed = new Set<string>()
+  /** Spaces pulled at least once: only those go live (see `subscribeNew`). */
+  private readonly pulled = new Set<string>()
   private readonly pushRun: Coalesced
   private readonly pullRun: Coalesced
   private readonly cycleRun: Coalesced
@@ -164,10 +166,10 @@ class SyncLoopImpl implements SyncLoop {
     if (this.started) return
     this.started = true
     this.stopListening = this.replica.onChange(change => {
-      this.hub.set({ pendingOps: this.replica.pendingCount })
       // Offline too: a service worker may queue the push (a 202), and without one
       // the failed attempt only schedules the retry that would come anyway.
       if (change.source !== 'remote') this.pushSoon()
+      this.hub.set({ pendingOps: this.replica.pendingCount })
     })
     void this.cycleRun.run()
   }
@@ -233,7 +235,10 @@ class SyncLoopImpl implements SyncLoop {
   }
 
   private async pullAll(): Promise<void> {
-    for (const space of this.allSpaces()) await pullSpace(this.pullDeps, space)
+    for (const space of this.allSpaces()) {
+      await pullSpace(this.pullDeps, space)
+      this.pulled.add(space)
+    }
   }
 
   private async connect(): Promise<void> {
@@ -314,8 +319,11 @@ class SyncLoopImpl implements SyncLoop {
     return answer.body.results
   }
 
-  private async ensureSchema(space: string): Promise<void> {
-    if (this.registered.has(space)) return
+  private ensureSchema(space: string): Promise<void> | void {
+    if (!this.registered.has(space)) return this.registerSchema(space)
+  }
+
+  private async registerSchema(space: string): Promise<void> {
     const conflicts = await registerSchema(this.http, space, this.replica.schema)
     this.registered.add(space)
     // The ops of a conflicting collection are rejected one by one and reported then.
@@ -327,7 +335,11 @@ class SyncLoopImpl implements SyncLoop {
   private subscribeNew(spaces: Set<string>): void {
     const socket = this.socket
     if (!socket?.isOpen) return
-    const wanted = [...spaces].filter(space => !this.subscribed.has(space))
+    // A space never pulled waits for its pull (the next round): subscribed from cursor 0,
+    // the server would send its whole history over the socket, not the compact snapshot.
+    const wanted = [...spaces].filter(
+      space => !this.subscribed.has(space) && (this.pulled.has(space) || this.replica.cursor(space) > 0),
+    )
     for (const space of wanted) this.subscribed.add(space)
     socket.subscribe(wanted.map(space => ({ space, after: this.replica.cursor(space) })))
   }
@@ -353,6 +365,7 @@ class SyncLoopImpl implements SyncLoop {
     this.subscribed.delete(space)
     pullSpace(this.pullDeps, space)
       .then(() => {
+        this.pulled.add(space)
         if (this.socket === socket) this.subscribeNew(new Set([space]))
       })
       .catch(error => {

@@ -51,7 +51,7 @@ export default defineConfig({
     include: [
       'comlink',
       'idb',
-      'workbox-window',
+      'workbox-window/messageSW.js',
       '@noble/curves/ed25519.js',
       '@noble/hashes/sha2.js',
       'react',

@@ -1,14 +1,19 @@
 /**
- * The page's side of the service worker outbox (worker/sw): registers it with
- * workbox-window, introduces this replica to it (`messageSW`), asks for a replay when
+ * The page's side of the service worker outbox (worker/sw): registers it, introduces
+ * this replica to it (workbox-window's `messageSW`), asks for a replay when
  * the browser comes back `online`, and hands the engine what the service worker
  * reports: the outbox count, acknowledgements, rejections (which the engine's leader
  * takes: the service worker forgets them only then).
  *
- * Reports are read from `navigator.serviceWorker` itself rather than workbox-window's
- * `message` event, which drops messages from a version another tab installed.
+ * Registration and reports go through `navigator.serviceWorker` itself, not
+ * workbox-window's `Workbox` class: its `message` event drops messages from a version
+ * another tab installed, its lifecycle events are not needed here (the service worker
+ * claims its clients itself), and leaving it out keeps the UI thread's bundle within
+ * 6 KiB (bench/size).
  */
-import { messageSW, Workbox } from 'workbox-window'
+// The module alone: the package entry is one file, so importing from it bundles the whole
+// `Workbox` class too (about 2 KiB gzipped).
+import { messageSW } from 'workbox-window/messageSW.js'
 import type { Result } from '../core/errors.ts'
 import { type OutboxReport, type PageMessage, serverOfPush } from '../../worker/sw/protocol.ts'
 
@@ -77,7 +82,7 @@ export function linkServiceWorker(
   container.addEventListener('controllerchange', hello)
   container.startMessages()
   addEventListener('online', onOnline)
-  new Workbox(url).register({ immediate: true }).then(hello, (error: unknown) => {
+  container.register(url).then(hello, (error: unknown) => {
     // Sync still works without it: the engine retries by itself, only later.
     console.warn(`syncline: the service worker ${url} was not registered`, error)
   })

@@ -64,6 +64,9 @@ test('offline edits on both devices converge when the network is back', async ({
     await expect(itemTitles(device)).toHaveCount(5)
     await expect(device.getByRole('checkbox', { name: 'Done: Bread' })).toBeChecked()
   }
+  // Back online, Alice checked her live set against the server's (a reconcile round).
+  const inspector = alice.getByRole('complementary', { name: 'Sync inspector' })
+  await expect(inspector.getByText(/^(in-sync|diff), /)).toBeVisible()
   const titles = async (device: FrameLocator) =>
     (await itemTitles(device).evaluateAll(els => els.map(e => (e as HTMLInputElement).value))).sort()
   expect(await titles(alice)).toEqual(await titles(bob))

@@ -1,7 +1,7 @@
 /**
  * The sync inspector: what the replica is doing, in plain view. Connection and
- * leadership, pending and outbox counts, the UHLC clock, a cold start's progress, the
- * op log tail, and the ids to share a list with another device.
+ * leadership, pending and outbox counts, the last reconcile round, the UHLC clock, a
+ * cold start's progress, the op log tail, and the ids to share a list with another device.
  */
 import type { Client, Inspection, Status } from '../../src/client/index.ts'
 import { ago, h, replace } from '../dom.ts'
@@ -34,6 +34,13 @@ export function inspector(client: Client, currentList: () => string | undefined)
       ...fact('Pending ops', String(s?.pendingOps ?? 0), s?.pendingOps ? 'warn' : ''),
       ...fact('Queued offline', String(s?.outboxOps ?? 0), s?.outboxOps ? 'warn' : ''),
       ...fact('Last synced', s?.lastSyncedAt ? ago(s.lastSyncedAt) : 'never'),
+      ...fact(
+        'Last reconcile',
+        s?.lastReconcile
+          ? `${s.lastReconcile.outcome}${s.lastReconcile.space === currentList() ? '' : ' (another list)'}, ${ago(s.lastReconcile.at)}`
+          : 'not yet',
+        s?.lastReconcile?.outcome === 'in-sync' ? 'good' : '',
+      ),
       ...(lastError ? fact('Last error', lastError, 'bad') : []),
     )
     if (s?.progress && s.progress.total > 0) {

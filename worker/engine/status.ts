@@ -3,7 +3,9 @@
  * owns the connection fields and tells the other tabs; each tab adds whether it leads.
  */
 import type { ErrorInfo } from '../../src/core/errors.ts'
-import type { SyncStatus as LoopStatus } from './sync/status.ts'
+import type { SyncStatus as LoopStatus, ReconcileReport } from './sync/status.ts'
+
+export type { ReconcileReport }
 
 export interface Progress {
   space: string
@@ -28,6 +30,8 @@ export interface Status {
   lastSyncedAt: number | null
   /** A cold start or resync in progress. */
   progress: Progress | null
+  /** The latest reconcile round (an integrity check on every connection): space, outcome, when. */
+  lastReconcile: ReconcileReport | null
   /** The last sync error (cleared by the next success). */
   error: ErrorInfo | null
 }
@@ -43,6 +47,7 @@ export const INITIAL_STATUS: SharedStatus = {
   outboxOps: 0,
   lastSyncedAt: null,
   progress: null,
+  lastReconcile: null,
   error: null,
 }
 
@@ -55,6 +60,7 @@ export function fromLoop(status: LoopStatus, base: SharedStatus): SharedStatus {
     pendingOps: status.pendingOps,
     lastSyncedAt: status.lastSyncedAt,
     progress: status.progress,
+    lastReconcile: status.lastReconcile,
     error: status.error ? { code: status.error.code, message: status.error.message } : null,
   }
 }

@@ -29,6 +29,8 @@ describe('sync loop: reconcile on connect', () => {
     loopA.start()
     await until(b, () => b.get(space, 'items', 'lost') !== undefined)
     expect(network.count(`POST /v1/spaces/${space}/reconcile`)).toBeGreaterThanOrEqual(1)
+    await statusUntil(loopA, s => s.lastReconcile?.outcome === 'diff')
+    expect(loopA.status.lastReconcile).toMatchObject({ space })
     const after = (await reader.pull(space)).body.ops as { op: Op }[]
     expect(after.map(e => e.op.id)).toContain(lost.id)
   })
@@ -48,5 +50,18 @@ describe('sync loop: reconcile on connect', () => {
     await until(b, () => b.get(space, 'items', 'x') !== undefined)
     expect(b.get(space, 'items', 'x')).toEqual({ v: 1 })
     expect(b.summary(space).id).toBe(a.summary(space).id)
+  })
+
+  it('reports each round in the status: in-sync when nothing differs', async () => {
+    const server = await startServer()
+    const a = await openReplica()
+    const space = await a.createSpace()
+    await a.write(space, 'items', 'x', 'create', { v: 1 })
+    await syncLoop(a, server.url).sync()
+    const loop = syncLoop(a, server.url)
+    expect(loop.status.lastReconcile).toBeNull()
+    loop.start()
+    const status = await statusUntil(loop, s => s.lastReconcile !== null)
+    expect(status.lastReconcile).toMatchObject({ space, outcome: 'in-sync' })
   })
 })

@@ -5,6 +5,7 @@
  */
 import type { SynclineError } from '../../../src/core/errors.ts'
 import type { Op } from '../../../src/core/op.ts'
+import type { ReconcileOutcome } from './reconcile.ts'
 
 export interface SyncProgress {
   space: string
@@ -12,6 +13,15 @@ export interface SyncProgress {
   done: number
   /** Ops in the snapshot (the server's `total`). */
   total: number
+}
+
+/** The result of the latest reconcile round (PROTOCOL.md §6), run once per connection and space. */
+export interface ReconcileReport {
+  space: string
+  /** `in-sync` (the usual), `diff` (ops exchanged), `fallback` (hash exchange), `absent` (no such space on the server yet). */
+  outcome: ReconcileOutcome
+  /** Wall-clock ms. */
+  at: number
 }
 
 export interface SyncStatus {
@@ -25,6 +35,8 @@ export interface SyncStatus {
   lastSyncedAt: number | null
   /** A cold start or resync in progress. */
   progress: SyncProgress | null
+  /** The latest reconcile round; null before the first. */
+  lastReconcile: ReconcileReport | null
   /** The last error of the loop (cleared by the next success). */
   error: SynclineError | null
 }
@@ -44,6 +56,7 @@ export class StatusHub {
     pendingOps: 0,
     lastSyncedAt: null,
     progress: null,
+    lastReconcile: null,
     error: null,
   }
   private readonly statusListeners = new Set<(status: SyncStatus) => void>()

@@ -267,7 +267,7 @@ class SyncLoopImpl implements SyncLoop {
     // the reconcile round checks the live sets once per connection.
     for (const space of this.allSpaces()) {
       if (this.socket !== socket) return
-      await reconcileSpace(
+      const outcome = await reconcileSpace(
         {
           http: this.http,
           replica: this.replica,
@@ -276,6 +276,7 @@ class SyncLoopImpl implements SyncLoop {
         },
         space,
       )
+      this.hub.set({ lastReconcile: { space, outcome, at: this.nowMs() } })
     }
   }
 

@@ -41,13 +41,23 @@ const gzipped = (content: string | Uint8Array) => gzipSync(content, { level: 9 }
 
 const client = await bundle('src/client/index.ts', 'es')
 const sw = await bundle('worker/sw/sw.ts', 'iife')
-const workerFile = [...client.keys()].find(name => name !== 'entry.js' && name.endsWith('.js'))
-if (!workerFile) throw new Error('the client build emitted no worker file')
+const scripts = [...client.keys()].filter(name => name !== 'entry.js' && name.endsWith('.js'))
+const workerFile = scripts.find(name => /worker/.test(name))
+if (!workerFile) throw new Error(`the client build emitted no worker file: ${scripts.join(', ')}`)
+// Chunks the worker loads on demand (noble, where WebCrypto cannot do the job, and for
+// background signature checks): not on the way to a first render, so outside the target.
+const lazy = scripts.filter(name => name !== workerFile)
 
 const rows: Row[] = [
   { part: 'UI thread (syncline)', file: 'entry.js', content: client.get('entry.js')!, target: 6 },
   { part: 'engine worker', file: workerFile, content: client.get(workerFile)!, target: 35 },
   { part: 'service worker (syncline/sw)', file: 'entry.js', content: sw.get('entry.js')!, target: 12 },
+  ...lazy.map(file => ({
+    part: `worker, on demand (${file})`,
+    file,
+    content: client.get(file)!,
+    target: NaN,
+  })),
 ].map(({ part, content, target }) => {
   const min = typeof content === 'string' ? Buffer.byteLength(content) : content.length
   const gz = gzipped(content)
@@ -56,8 +66,8 @@ const rows: Row[] = [
     'min KiB': kib(min),
     'min+gzip bytes': gz,
     'min+gzip KiB': kib(gz),
-    'target KiB': target,
-    met: gz <= target * 1024,
+    'target KiB': Number.isNaN(target) ? null : target,
+    met: Number.isNaN(target) ? null : gz <= target * 1024,
   }
 })
 

@@ -4,7 +4,6 @@
  * `Result` rather than throwing, so coded errors cross the worker boundary intact
  * and the client turns them into `SynclineError`s (src/client/errors.ts).
  */
-import { nobleEd25519 } from '../../src/core/ed25519.ts'
 import { type ErrorInfo, fail, ok, type Result, SynclineError } from '../../src/core/errors.ts'
 import type { JsonObject } from '../../src/core/json.ts'
 import type { Action, Op } from '../../src/core/op.ts'
@@ -18,7 +17,7 @@ import { LiveQueries, type Query, type Row, type RowsDelta } from './live-querie
 import { fromLoop, INITIAL_STATUS, type SharedStatus, type Status } from './status.ts'
 import type { SyncLoop } from './sync/sync-loop.ts'
 import { openTabChannel, type TabChannel, type TabMessage } from './tab-channel.ts'
-import { webcryptoEd25519 } from './webcrypto-ed25519.ts'
+import { platformEd25519 } from './platform-ed25519.ts'
 import type { OutboxReport } from '../sw/protocol.ts'
 
 export type { Query, Row, RowsDelta }
@@ -244,7 +243,7 @@ export function createEngine(deps: EngineDeps = {}): EngineApi {
         const schema: Schema = created.value
         options = opts
         const log = await (deps.openLog ?? openIdbOpLog)(opts.name)
-        const backend = (await webcryptoEd25519()) ?? nobleEd25519
+        const backend = await platformEd25519()
         const r = await Replica.open({
           log,
           schema,

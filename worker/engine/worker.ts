@@ -4,14 +4,12 @@
  * browser has it (about 6x noble).
  */
 import { expose } from 'comlink'
-import { nobleEd25519 } from '../../src/core/ed25519.ts'
 import { createEngine } from './engine.ts'
 import { createSync } from './sync/sync-loop.ts'
-import { webcryptoEd25519 } from './webcrypto-ed25519.ts'
+import { platformEd25519 } from './platform-ed25519.ts'
 
 expose(
   createEngine({
-    sync: async (replica, url) =>
-      createSync({ replica, url, verifyBackend: (await webcryptoEd25519()) ?? nobleEd25519 }),
+    sync: async (replica, url) => createSync({ replica, url, verifyBackend: await platformEd25519() }),
   }),
 )

@@ -11,7 +11,7 @@
  * nothing. Ops from the server are checked for signatures in the background.
  */
 import type { AnyEd25519Backend } from '../../../src/core/ed25519.ts'
-import { createVerifier, nobleEd25519 } from '../../../src/core/ed25519.ts'
+import { lazyVerifier } from '../platform-ed25519.ts'
 import { SynclineError } from '../../../src/core/errors.ts'
 import type { Op } from '../../../src/core/op.ts'
 import type { Replica } from '../replica.ts'
@@ -113,7 +113,7 @@ class SyncLoopImpl implements SyncLoop {
     })
     this.backoff = createBackoff({ ...options.backoff, random: this.io.random })
     this.verifier = new BackgroundVerifier(
-      createVerifier(options.verifyBackend ?? nobleEd25519),
+      lazyVerifier(options.verifyBackend),
       (space, invalid) => this.dropInvalid(space, invalid),
       error => this.fail(error),
       this.io.timers,

@@ -235,15 +235,21 @@ export class LiveHub {
     }
   }
 
+  /**
+   * Sends a commit to the space's subscribers, the pushing device's own sockets last:
+   * it has the ops already and waits only for their seqs, while every write to a
+   * loopback socket may hand the CPU to its reader before the next one is sent.
+   */
   private deliver(commit: Commit): void {
     const subscribers = this.bySpace.get(commit.space)
     if (!subscribers) return
     const first = commit.entries[0]!.seq
     const last = commit.entries[commit.entries.length - 1]!.seq
     let text: string | undefined
-    for (const conn of subscribers) {
+    let pusher: LiveConnection[] | undefined
+    const send = (conn: LiveConnection) => {
       const sub = conn.subs.get(commit.space)
-      if (!sub || sub.cursor >= last) continue
+      if (!sub || sub.cursor >= last) return
       if (sub.pumping) {
         sub.dirty = true
       } else if (sub.cursor === first - 1) {
@@ -254,6 +260,11 @@ export class LiveHub {
         this.pump(conn, sub)
       }
     }
+    for (const conn of subscribers) {
+      if (conn.device === commit.device) (pusher ??= []).push(conn)
+      else send(conn)
+    }
+    if (pusher) for (const conn of pusher) send(conn)
   }
 
   /** Sends ops after the cursor from the store until the subscription is caught up. */

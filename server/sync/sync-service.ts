@@ -33,6 +33,8 @@ export interface PushResult {
 export interface Commit {
   space: string
   entries: { seq: number; op: Op }[]
+  /** The device that pushed them (live fan-out serves the others first). */
+  device: string
 }
 
 export interface PullQuery extends OpFilter {
@@ -125,7 +127,7 @@ export class SyncService {
     })
     if (bySpace.size > 0) {
       await this.lock.with(bySpace.keys(), async () => {
-        for (const [space, items] of bySpace) await this.commitSpace(space, items, results)
+        for (const [space, items] of bySpace) await this.commitSpace(device, space, items, results)
       })
       for (const space of bySpace.keys()) this.options.pool.seen(space, device)
     }
@@ -133,7 +135,12 @@ export class SyncService {
   }
 
   /** Merges and commits the valid ops of one space; the caller holds its lock. */
-  private async commitSpace(space: string, items: { op: Op; index: number }[], results: PushResult[]) {
+  private async commitSpace(
+    device: string,
+    space: string,
+    items: { op: Op; index: number }[],
+    results: PushResult[],
+  ) {
     const entry = await this.spaces.ensure(space)
     items.sort((a, b) => compareOps(a.op, b.op))
     // Merge is idempotent (a held op changes nothing and reports no live change), so
@@ -195,7 +202,7 @@ export class SyncService {
     }
     if (committed.length) {
       committed.sort((a, b) => a.seq - b.seq)
-      const commit: Commit = { space, entries: committed }
+      const commit: Commit = { space, entries: committed, device }
       for (const listener of this.listeners) {
         try {
           listener(commit)

@@ -168,6 +168,24 @@ describe('Replica: sync side', () => {
     expect(replica.cursor('s')).toBe(3)
   })
 
+  it('shows a live op before its commit starts, and starts the commit of a large page first', async () => {
+    const writer = await open(new MemoryStore())
+    const ops: Op[] = []
+    for (let i = 0; i < 66; i++) ops.push(await writer.write('s', 'items', `r${i}`, 'update', { i }))
+    const events: string[] = []
+    class OrderLog extends MemoryOpLog {
+      override async commit(write: LogWrite) {
+        events.push(`commit ${write.ops?.length}`)
+        return super.commit(write)
+      }
+    }
+    const replica = await open(new MemoryStore(), new OrderLog())
+    replica.onChange(change => events.push(`shown ${change.records.get('items')?.size}`))
+    await replica.applyRemote('s', ops.slice(0, 1), 1)
+    await replica.applyRemote('s', ops.slice(1), 66)
+    expect(events).toEqual(['shown 1', 'commit 1', 'commit 65', 'shown 65'])
+  })
+
   it('a failed commit of remote ops leaves the cursor where it was', async () => {
     const writer = await open(new MemoryStore())
     const op = await writer.write('s', 'items', 'x', 'update', { v: 1 })

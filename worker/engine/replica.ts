@@ -57,6 +57,9 @@ interface SpaceRuntime {
   cursor: number
 }
 
+/** Up to this many remote ops are merged and shown before their commit starts. */
+const SHOW_FIRST = 64
+
 const META_DEVICE = 'device'
 const META_CLOCK = 'clock'
 const spaceKey = (space: string) => `space:${space}`
@@ -233,9 +236,9 @@ export class Replica {
       ops: fresh,
       meta: { [spaceKey(space)]: { cursor: next } },
     })
-    // One microtask lets the commit start (its values cloned and sent) first: a page of
-    // thousands of ops is then written while it is merged and shown.
-    await Promise.resolve()
+    // A page of thousands of ops lets its commit start (values cloned and sent) first, to
+    // be written while it is merged and shown; a live op or a few are shown first.
+    if (fresh.length > SHOW_FIRST) await Promise.resolve()
     this.mergeAndAnnounce(space, fresh, 'remote', stored)
     await stored
     runtime.cursor = next

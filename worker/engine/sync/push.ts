@@ -8,7 +8,8 @@
  *    it) and reported to the app with the op and a coded error.
  * Batches hold at most 1,000 ops and 4 MiB. A push answered `queued` (the service
  * worker holds it) is in flight: not acknowledged, and not pushed again until the next
- * full round.
+ * full round. Pushes pipeline: a write pushed while earlier pushes wait for their
+ * answers leaves at once (`pushNew`), and no op is on its way twice.
  */
 import { type ErrorInfo, SynclineError } from '../../../src/core/errors.ts'
 import type { Op } from '../../../src/core/op.ts'
@@ -72,6 +73,12 @@ export class Pusher {
   private readonly queued = new Set<string>()
   /** Ids of re-stamped ops: a second drift rejection of one waits a backoff delay. */
   private readonly restamped = new Set<string>()
+  /** Ids of ops pushed and not answered yet: not pushed again meanwhile. */
+  private readonly sending = new Set<string>()
+  /** Pushes under way (each resolves with how many ops it settled). */
+  private readonly inFlight = new Set<Promise<number>>()
+  /** Schema registrations under way, by space. */
+  private readonly registering = new Map<string, Promise<void>>()
 
   constructor(private readonly deps: PusherDeps) {}
 
@@ -85,14 +92,55 @@ export class Pusher {
     return this.deps.replica.pendingOps().every(op => this.queued.has(op.id))
   }
 
-  /** Pushes pending ops until none is left to push (re-stamped ones included). */
+  /**
+   * Pushes pending ops until none is left to push (re-stamped ones included) and the
+   * pushes already under way are answered.
+   */
   async pushPending(): Promise<void> {
     for (;;) {
-      const ops = this.deps.replica.pendingOps().filter(op => !this.queued.has(op.id))
-      if (ops.length === 0) return
-      const settled = await this.pushOps(ops)
+      const ops = this.unsent()
+      if (ops.length === 0) {
+        if (this.inFlight.size === 0) return
+        // Another push carries them: its failure leaves them unsent, for the next turn here.
+        await Promise.allSettled(this.inFlight)
+        continue
+      }
+      const settled = await this.send(ops)
       if (settled === 0) throw new SynclineError('unavailable', 'the server settled none of the pushed ops')
     }
+  }
+
+  /**
+   * Pushes the pending ops no push carries yet, without waiting for earlier pushes'
+   * answers: over the live socket, a write then leaves as soon as it is committed.
+   */
+  async pushNew(): Promise<void> {
+    const ops = this.unsent()
+    if (ops.length) await this.send(ops)
+  }
+
+  /** Waits for a space's schema registration, which pushes under way at once share. */
+  private async register(space: string, registering: Promise<void>): Promise<void> {
+    this.registering.set(space, registering)
+    try {
+      await registering
+    } finally {
+      if (this.registering.get(space) === registering) this.registering.delete(space)
+    }
+  }
+
+  private unsent(): Op[] {
+    return this.deps.replica.pendingOps().filter(op => !this.queued.has(op.id) && !this.sending.has(op.id))
+  }
+
+  private send(ops: readonly Op[]): Promise<number> {
+    for (const op of ops) this.sending.add(op.id)
+    const run: Promise<number> = this.pushOps(ops).finally(() => {
+      for (const op of ops) this.sending.delete(op.id)
+      this.inFlight.delete(run)
+    })
+    this.inFlight.add(run)
+    return run
   }
 
   /**
@@ -106,8 +154,8 @@ export class Pusher {
     for (const batch of pushBatches(ops)) {
       for (const space of new Set(batch.map(op => op.space))) {
         // No await when the schema is registered: a live push leaves in the same task as its write.
-        const registering = this.deps.ensureSchema(space)
-        if (registering) await registering
+        const registering = this.registering.get(space) ?? this.deps.ensureSchema(space)
+        if (registering) await this.register(space, registering)
       }
       const answer = await transport(batch)
       if (answer === 'queued') {
@@ -160,10 +208,12 @@ export class Pusher {
     }
     const todo = new Map(drifted.map(op => [op.id, op]))
     if (await replica.rewindClock()) {
-      // Every pending op stamped by the clock that ran ahead would be rejected too.
+      // Every pending op stamped by the clock that ran ahead would be rejected too (those
+      // another push carries get their own answer, and are re-stamped from it).
       const limit = this.deps.io.wallNs() + replica.skew.offsetNs + replica.clock.maxDriftNs
       for (const op of replica.pendingOps()) {
-        if (parseHlc(op.hlc)!.time > limit && !this.queued.has(op.id)) todo.set(op.id, op)
+        const ahead = parseHlc(op.hlc)!.time > limit
+        if (ahead && !this.queued.has(op.id) && !this.sending.has(op.id)) todo.set(op.id, op)
       }
     }
     const ordered = [...todo.values()].sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : 0))

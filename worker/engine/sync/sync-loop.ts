@@ -299,7 +299,9 @@ class SyncLoopImpl implements SyncLoop {
   // ---- pushing --------------------------------------------------------------------
 
   private pushSoon(): void {
-    this.pushRun.run().catch(error => {
+    // Over the open socket a write leaves at once, not after the answer to the one before.
+    const push = this.socket?.isOpen ? this.pusher.pushNew() : this.pushRun.run()
+    push.catch(error => {
       this.fail(error)
       if (isNetworkError(error)) this.retryLater()
     })

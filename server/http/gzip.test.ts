@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { gzip } from './gzip.ts'
+import { gzip, GzipStream } from './gzip.ts'
 
 describe('gzip with a stored tail', () => {
   it('gives a stream any gzip reader reads back exactly, wherever the split is', async () => {
@@ -27,5 +27,25 @@ describe('gzip with a stored tail', () => {
     const zipped = await gzip(body, head.length)
     expect(gunzipSync(zipped).equals(body)).toBe(true)
     expect(zipped.length).toBeLessThan(150_000 + 2_000)
+  })
+
+  it('writes one stream in parts, asked for without waiting, that any gzip reader reads back', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.uint8Array({ maxLength: 100_000 }), fc.nat()), { maxLength: 5 }),
+        async parts => {
+          const zip = new GzipStream()
+          const bodies = parts.map(([bytes]) => Buffer.from(bytes))
+          const out = await Promise.all(
+            parts.map(([, at], i) =>
+              zip.part(bodies[i]!, bodies[i]!.length ? at % (bodies[i]!.length + 1) : 0),
+            ),
+          )
+          out.push(await zip.end())
+          expect(gunzipSync(Buffer.concat(out)).equals(Buffer.concat(bodies))).toBe(true)
+        },
+      ),
+      { numRuns: 40 },
+    )
   })
 })

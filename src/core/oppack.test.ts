@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { computeOpId } from './op.ts'
-import { decodeOpPack, encodeOpPack, type OpPackRow, peekOpPack } from './oppack.ts'
+import { decodeOpPack, encodeOpPack, type OpPackRow, opPackIds, peekOpPack } from './oppack.ts'
 import { formatHlc } from './uhlc.ts'
 
 const INSTANCES = ['0123456789ABCDEF0123456789ABCDEF', 'FEDCBA98765432100123456789ABCDEF']
@@ -68,5 +68,14 @@ describe('oppack', () => {
       last: 609,
     })
     expect(peekOpPack(encodeOpPack('s', [], { ...meta, more: false }))).toEqual({ more: false, last: 10 })
+  })
+
+  it('decodes with ids hashed elsewhere (opPackIds) as it does hashing them itself', () => {
+    const meta = { after: 10, head: 900, horizon: 0, total: 300, more: false }
+    const bytes = encodeOpPack('s', rows(300, 11), meta)
+    const ids = opPackIds(bytes)
+    expect(ids).toHaveLength(64 * 300)
+    expect(decodeOpPack(bytes, ids)).toEqual(decodeOpPack(bytes))
+    expect(() => decodeOpPack(bytes, ids.slice(64))).toThrow(/ids of another page/)
   })
 })

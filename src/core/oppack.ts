@@ -61,12 +61,15 @@ export interface OpPackPage extends OpPackMeta {
   ops: { seq: number; op: Op }[]
 }
 
-/** Whether an Accept header asks for oppack, and with ids. */
-export function wantsOpPack(accept: string | undefined): { ids: boolean } | undefined {
-  if (!accept?.includes(OPPACK_TYPE)) return undefined
+/** Whether an Accept header asks for oppack (or another media type of it, `mediaType`), and with ids. */
+export function wantsOpPack(
+  accept: string | undefined,
+  mediaType = OPPACK_TYPE,
+): { ids: boolean } | undefined {
+  if (!accept?.includes(mediaType)) return undefined
   for (const part of accept.split(',')) {
     const [type, ...params] = part.split(';').map(s => s.trim())
-    if (type !== OPPACK_TYPE) continue
+    if (type !== mediaType) continue
     return { ids: params.some(p => p.replace(/\s/g, '') === 'ids=1') }
   }
   return undefined
@@ -324,22 +327,30 @@ class HlcFormatter {
 const B64URL_CODES = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', c =>
   c.charCodeAt(0),
 )
-const sigCodes = new Uint16Array(86)
+/** Decodes ASCII (the base64url alphabet) in one call; latin1 agrees with ASCII below 0x80. */
+const ascii = new TextDecoder('latin1')
 
-/** A 64-byte signature as base64url, as one flat string (see HlcFormatter). */
-function signatureText(bytes: Uint8Array): string {
+/**
+ * `n` 64-byte signatures as base64url (86 characters each), one after another in one
+ * flat string: one decoder call for a page, where a string per signature cost a call
+ * each. Each op's signature is then a slice of it.
+ */
+function signaturesText(bytes: Uint8Array, n: number): string {
+  const codes = new Uint8Array(86 * n)
   let j = 0
-  for (let i = 0; i < 63; i += 3) {
-    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
-    sigCodes[j++] = B64URL_CODES[v >> 18]!
-    sigCodes[j++] = B64URL_CODES[(v >> 12) & 63]!
-    sigCodes[j++] = B64URL_CODES[(v >> 6) & 63]!
-    sigCodes[j++] = B64URL_CODES[v & 63]!
+  for (let at = 0; at < 64 * n; at += 64) {
+    for (let i = at; i < at + 63; i += 3) {
+      const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+      codes[j++] = B64URL_CODES[v >> 18]!
+      codes[j++] = B64URL_CODES[(v >> 12) & 63]!
+      codes[j++] = B64URL_CODES[(v >> 6) & 63]!
+      codes[j++] = B64URL_CODES[v & 63]!
+    }
+    const last = bytes[at + 63]! << 16
+    codes[j++] = B64URL_CODES[last >> 18]!
+    codes[j++] = B64URL_CODES[(last >> 12) & 63]!
   }
-  const last = bytes[63]! << 16
-  sigCodes[j++] = B64URL_CODES[last >> 18]!
-  sigCodes[j] = B64URL_CODES[(last >> 12) & 63]!
-  return String.fromCharCode.apply(null, sigCodes as unknown as number[])
+  return ascii.decode(codes)
 }
 
 const NS_PER_S = 1_000_000_000n
@@ -369,8 +380,22 @@ export function peekOpPack(bytes: Uint8Array): { more: boolean; last: number } {
   return { more: (flags & FLAG_MORE) !== 0, last }
 }
 
-/** Decodes a page; recomputes op ids when the page does not carry them. */
-export function decodeOpPack(bytes: Uint8Array): OpPackPage {
+/**
+ * The ids of a page's ops, each 64 hex digits, one after another: what `decodeOpPack`
+ * computes when the page does not carry them, for a reader that hashes pages on another
+ * thread and hands the result to `decodeOpPack`.
+ */
+export function opPackIds(bytes: Uint8Array): string {
+  return decodeOpPack(bytes)
+    .ops.map(e => e.op.id)
+    .join('')
+}
+
+/**
+ * Decodes a page; recomputes op ids when the page does not carry them, unless `ids`
+ * has them (`opPackIds` of the same bytes).
+ */
+export function decodeOpPack(bytes: Uint8Array, ids?: string): OpPackPage {
   const r = new Reader(bytes)
   for (const b of MAGIC) if (r.byte() !== b) throw bad('not an oppack')
   if (r.byte() !== VERSION) throw bad('unknown version')
@@ -411,8 +436,9 @@ export function decodeOpPack(bytes: Uint8Array): OpPackPage {
     const text = r.string()
     fields[i] = text === '' ? undefined : (JSON.parse(text) as JsonObject)
   }
-  const ids = flags & FLAG_IDS ? Array.from({ length: n }, () => toHex(r.bytes(32))) : undefined
-  const sigs = Array.from({ length: n }, () => signatureText(r.bytes(64)))
+  const carried = flags & FLAG_IDS ? Array.from({ length: n }, () => toHex(r.bytes(32))) : undefined
+  if (ids !== undefined && ids.length !== 64 * n) throw bad('ids of another page')
+  const sigs = signaturesText(r.bytes(64 * n), n)
   if (r.pos !== bytes.length) throw bad('trailing bytes')
   const collectionJson = collections.map(c => JSON.stringify(c))
   const spaceJson = `,"space":${JSON.stringify(space)}}`
@@ -430,14 +456,16 @@ export function decodeOpPack(bytes: Uint8Array): OpPackPage {
     if (f !== undefined) op.fields = f
     // `canonicalOp` of the op, with what the page already escaped: every decoded string
     // is well-formed UTF-8, and action, author and hlc are plain ASCII.
-    op.id = ids
-      ? ids[i]!
-      : sha256Hex(
-          `{"action":"${op.action}","author":"${op.author}","collection":${collectionJson[cols[i]!]}` +
-            `${f === undefined ? '' : `,"fields":${canonicalJson(f)}`},"hlc":"${op.hlc}",` +
-            `"record":${JSON.stringify(op.record)}${spaceJson}`,
-        )
-    op.sig = sigs[i]!
+    op.id = carried
+      ? carried[i]!
+      : ids !== undefined
+        ? ids.slice(64 * i, 64 * i + 64)
+        : sha256Hex(
+            `{"action":"${op.action}","author":"${op.author}","collection":${collectionJson[cols[i]!]}` +
+              `${f === undefined ? '' : `,"fields":${canonicalJson(f)}`},"hlc":"${op.hlc}",` +
+              `"record":${JSON.stringify(op.record)}${spaceJson}`,
+          )
+    op.sig = sigs.slice(86 * i, 86 * i + 86)
     ops[i] = { seq: seqs[i]!, op }
   }
   return {

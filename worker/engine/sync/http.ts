@@ -92,6 +92,43 @@ export class HttpClient {
     }
   }
 
+  /**
+   * A GET whose answer is read as it arrives: its media type and its body's chunks. A
+   * chunk that takes longer than the request timeout to come fails the read, as does a
+   * body cut short (both `NetworkError`); JSON errors are thrown before any chunk.
+   */
+  async chunks(path: string, accept: string): Promise<{ type: string; chunks: AsyncIterable<Uint8Array> }> {
+    const res = await this.authorized('GET', path, { accept })
+    const { io } = this.options
+    const timeoutMs = this.options.requestTimeoutMs ?? 30_000
+    const body = res.body
+    async function* read(): AsyncGenerator<Uint8Array> {
+      if (!body) return
+      const reader = body.getReader()
+      try {
+        for (;;) {
+          let timer: unknown
+          const stalled = new Promise<never>((_, reject) => {
+            timer = io.timers.setTimeout(() => reject(new NetworkError(`reading ${path} stalled`)), timeoutMs)
+          })
+          let chunk: ReadableStreamReadResult<Uint8Array>
+          try {
+            chunk = await Promise.race([reader.read(), stalled])
+          } catch (error) {
+            throw error instanceof NetworkError ? error : new NetworkError(`reading ${path} failed`, error)
+          } finally {
+            io.timers.clearTimeout(timer)
+          }
+          if (chunk.done) return
+          yield chunk.value
+        }
+      } finally {
+        reader.cancel().catch(() => undefined)
+      }
+    }
+    return { type: res.headers.get('content-type') ?? '', chunks: read() }
+  }
+
   private async login(): Promise<string> {
     const { replica } = this.options
     const challenge = await this.send('GET', '/v1/challenge', {})

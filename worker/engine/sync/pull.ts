@@ -8,9 +8,11 @@
  */
 import { SynclineError } from '../../../src/core/errors.ts'
 import type { Op } from '../../../src/core/op.ts'
-import { decodeOpPack, OPPACK_TYPE, type OpPackPage, peekOpPack } from '../../../src/core/oppack.ts'
+import { decodeOpPack, OPPACK_TYPE, type OpPackPage } from '../../../src/core/oppack.ts'
+import { FrameReader, OPPACK_STREAM_TYPE } from '../../../src/core/oppack-stream.ts'
 import type { Replica } from '../replica.ts'
-import type { HttpClient } from './http.ts'
+import { type HttpClient, isNetworkError, NetworkError } from './http.ts'
+import type { HashIds } from './id-hasher.ts'
 import type { KeyedQueue } from './serial.ts'
 import type { StatusHub } from './status.ts'
 
@@ -27,6 +29,8 @@ export interface PullDeps {
   pageSize: number
   /** Ops per page of a snapshot (cold start, resync): larger, fewer round trips. */
   snapshotPageSize: number
+  /** Hashes the op ids of snapshot pages on another thread; without it they are hashed here. */
+  hashIds?: HashIds
 }
 
 /** Pulls `space` to the head; false when the server has no such space (yet). */
@@ -46,55 +50,135 @@ export async function pullSpace(deps: PullDeps, space: string): Promise<boolean>
   }
 }
 
-/** Snapshot pages requested ahead of the one being decoded, stored and merged. */
-const PAGES_AHEAD = 2
-
 /**
- * Reads the live snapshot after the space's cursor, page by page, reporting progress;
- * false when the server has no such space.
+ * Reads the live snapshot after the space's cursor, reporting progress; false when the
+ * server has no such space. The whole snapshot comes in one streamed answer
+ * (`oppack-stream`): no round trip or CORS preflight per page. Each page is stored
+ * with its cursor as it arrives while the next ones come in; the next page is decoded
+ * while this one is written. An answer cut short is asked for again from the last
+ * page stored; a server that answers one page at a time (plain oppack) is asked page
+ * after page the same way.
  */
 export async function readSnapshot(deps: PullDeps, space: string): Promise<boolean> {
-  const after = deps.replica.cursor(space)
   let done = 0
-  // Each page is requested as soon as the one before it has arrived (its last seq, read
-  // without decoding it, is the next `after`), up to PAGES_AHEAD pages ahead: the server
-  // reads the next pages while the worker decodes, stores and merges this one, and a
-  // cold start is bound by the slower of the two rather than their sum.
-  let stopped = false
-  const settle = (bytes: Promise<Uint8Array | undefined>) => {
-    bytes.catch(() => undefined) // awaited in its turn; a failure surfaces there
-    return bytes
-  }
-  const follow = (previous: Promise<Uint8Array | undefined>) =>
-    settle(
-      previous.then(bytes => {
-        if (!bytes || stopped) return undefined
-        const { more, last } = peekOpPack(bytes)
-        return more ? fetchBytes(deps, space, last, true) : undefined
-      }),
-    )
-  const ahead = [settle(fetchBytes(deps, space, after, true))]
-  while (ahead.length < PAGES_AHEAD) ahead.push(follow(ahead[ahead.length - 1]!))
   const release = deps.holdChecks()
   try {
     for (;;) {
-      const bytes = await ahead.shift()!
-      if (!bytes) return false
-      ahead.push(follow(ahead[ahead.length - 1]!))
-      const page = decodePage(space, bytes)
-      const last = page.ops[page.ops.length - 1]?.seq ?? page.after
-      // The last page covers every live op up to the head it was read at: what lies
-      // between its last op and that head is superseded.
-      await apply(deps, space, page.ops, page.more ? last : Math.max(last, page.head))
-      done += page.ops.length
-      deps.status.set({ progress: { space, done, total: Math.max(page.total, done) } })
-      if (!page.more) return true
+      let storing: Promise<void> | undefined
+      let stored = 0
+      let last: OpPackPage | undefined
+      try {
+        const pages = await snapshotPages(deps, space, deps.replica.cursor(space))
+        if (!pages) return false
+        for await (const { bytes, ids } of hashedAhead(pages, deps.hashIds)) {
+          const page = decodePage(space, bytes, await ids)
+          const end = page.ops[page.ops.length - 1]?.seq ?? page.after
+          // The last page covers every live op up to the head it was read at: what lies
+          // between its last op and that head is superseded.
+          const applying = apply(deps, space, page.ops, page.more ? end : Math.max(end, page.head))
+          applying.catch(() => undefined) // awaited in its turn
+          await storing
+          storing = applying.then(() => {
+            stored++
+            done += page.ops.length
+            deps.status.set({ progress: { space, done, total: Math.max(page.total, done) } })
+          })
+          last = page
+          if (!page.more) break
+        }
+        await storing
+        if (last && !last.more) return true
+      } catch (error) {
+        // What was stored stays; a cut answer that brought pages is asked for again.
+        await storing?.catch(() => undefined)
+        if (stored === 0 || !isNetworkError(error)) throw error
+        continue
+      }
+      if (stored === 0) throw new SynclineError('malformed', 'the server ended a snapshot without a page')
     }
   } finally {
-    stopped = true
     release()
     deps.status.set({ progress: null })
   }
+}
+
+/** The snapshot's pages after `after` as they arrive, or undefined when the server has no such space. */
+async function snapshotPages(
+  deps: PullDeps,
+  space: string,
+  after: number,
+): Promise<AsyncIterable<Uint8Array> | undefined> {
+  const path = `/v1/spaces/${encodeURIComponent(space)}/ops?after=${after}&limit=${deps.snapshotPageSize}&live=1`
+  let answer: { type: string; chunks: AsyncIterable<Uint8Array> }
+  try {
+    answer = await deps.http.chunks(path, `${OPPACK_STREAM_TYPE}, ${OPPACK_TYPE}`)
+  } catch (error) {
+    if (error instanceof SynclineError && error.code === 'not_found') return undefined
+    throw error
+  }
+  return answer.type.startsWith(OPPACK_STREAM_TYPE) ? frames(answer.chunks) : whole(answer.chunks)
+}
+
+/** Pages hashed on another thread ahead of the one being decoded, stored and merged. */
+const HASHED_AHEAD = 3
+
+/**
+ * The pages with their ids: each page is handed to `hashIds` as soon as it has arrived,
+ * up to HASHED_AHEAD pages before the caller asks for it, so that its ids are ready
+ * when its turn comes.
+ */
+async function* hashedAhead(
+  pages: AsyncIterable<Uint8Array>,
+  hashIds: HashIds | undefined,
+): AsyncGenerator<{ bytes: Uint8Array; ids: Promise<string | undefined> | undefined }> {
+  if (!hashIds) {
+    for await (const bytes of pages) yield { bytes, ids: undefined }
+    return
+  }
+  const source = pages[Symbol.asyncIterator]()
+  const ahead: Promise<IteratorResult<{ bytes: Uint8Array; ids: Promise<string | undefined> }>>[] = []
+  const readOne = () => {
+    const next = source
+      .next()
+      .then(r => (r.done ? r : { done: false as const, value: { bytes: r.value, ids: hashIds(r.value) } }))
+    next.catch(() => undefined) // awaited in its turn
+    ahead.push(next)
+  }
+  try {
+    while (ahead.length < HASHED_AHEAD) readOne()
+    for (;;) {
+      const next = await ahead.shift()!
+      if (next.done) return
+      readOne()
+      yield next.value
+    }
+  } finally {
+    // Not awaited: the pages asked for ahead may still be on their way.
+    source.return?.().catch(() => undefined)
+  }
+}
+
+async function* frames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = new FrameReader()
+  for await (const chunk of chunks) yield* reader.push(chunk)
+  if (reader.pending > 0) throw new NetworkError('the snapshot was cut within a page')
+}
+
+/** A one-page answer as one page. */
+async function* whole(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const parts: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of chunks) {
+    parts.push(chunk)
+    length += chunk.length
+  }
+  const bytes = new Uint8Array(length)
+  let at = 0
+  for (const part of parts) {
+    bytes.set(part, at)
+    at += part.length
+  }
+  yield bytes
 }
 
 async function fetchPage(
@@ -123,8 +207,8 @@ async function fetchBytes(
   }
 }
 
-function decodePage(space: string, bytes: Uint8Array): OpPackPage {
-  const page = decodeOpPack(bytes)
+function decodePage(space: string, bytes: Uint8Array, ids?: string): OpPackPage {
+  const page = decodeOpPack(bytes, ids)
   if (page.space !== space) throw new SynclineError('malformed', 'the server sent a page of another space')
   return page
 }

@@ -17,6 +17,7 @@ import type { Op } from '../../../src/core/op.ts'
 import type { Replica } from '../replica.ts'
 import { type Backoff, createBackoff } from './backoff.ts'
 import { HttpClient, isNetworkError } from './http.ts'
+import type { HashIds } from './id-hasher.ts'
 import { defaultIo, sleep, type SyncIo } from './io.ts'
 import { LiveSocket } from './live-socket.ts'
 import { pullSpace, type PullDeps } from './pull.ts'
@@ -49,6 +50,8 @@ export interface SyncOptions {
   snapshotPageSize?: number
   /** Abort an HTTP request after this long, ms. Default 30,000. */
   requestTimeoutMs?: number
+  /** Hashes the op ids of snapshot pages on another thread (`id-hasher.ts`). Default: on this one. */
+  hashIds?: HashIds
 }
 
 export interface SyncLoop {
@@ -137,6 +140,7 @@ class SyncLoopImpl implements SyncLoop {
       holdChecks: () => this.verifier.hold(),
       pageSize: options.pageSize ?? 1000,
       snapshotPageSize: options.snapshotPageSize ?? 5000,
+      hashIds: options.hashIds,
     }
     this.pushRun = new Coalesced(() => this.pusher.pushPending())
     this.pullRun = new Coalesced(() => this.pullAll())
@@ -264,8 +268,11 @@ class SyncLoopImpl implements SyncLoop {
     this.hub.set({ connected: true })
     this.subscribeNew(new Set(this.allSpaces()))
     // What was pushed or pulled while the socket was down is covered by the cursors;
-    // the reconcile round checks the live sets once per connection.
+    // the reconcile round checks the live sets once per connection. A space never
+    // pulled (one opened while the socket connected) is left to its snapshot: reconciled
+    // from nothing, it would come op by op as JSON.
     for (const space of this.allSpaces()) {
+      if (!this.pulled.has(space) && this.replica.cursor(space) === 0) continue
       if (this.socket !== socket) return
       const outcome = await reconcileSpace(
         {

@@ -68,6 +68,9 @@ export async function startProxy(target: string): Promise<Proxy> {
       new Promise(resolve => {
         proxy.dropLive()
         server.close(() => resolve())
+        // A request still in flight (a push held by the test, a streamed snapshot) would
+        // keep close() waiting past the test's end.
+        server.closeAllConnections()
       }),
   }
 

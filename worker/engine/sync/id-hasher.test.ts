@@ -37,13 +37,21 @@ const ready = (worker: WorkerLike) =>
   })
 
 describe('id hasher', () => {
-  it('answers a page with its ids once the helper is ready, and leaves it to the caller before', async () => {
+  it('starts the helper with the first page, answers with ids once it is ready, and leaves them to the caller before', async () => {
     const bytes = await page()
     const helper = channelHelper()
-    const hash = idHasher(() => helper)
+    let starts = 0
+    const hash = idHasher(() => {
+      starts++
+      return helper
+    })
+    // No helper until a snapshot page comes: most page loads pull none.
+    expect(starts).toBe(0)
     expect(await hash(bytes)).toBeUndefined()
+    expect(starts).toBe(1)
     await ready(helper)
     expect(await hash(bytes)).toBe(opPackIds(bytes))
+    expect(starts).toBe(1)
     // The page the caller keeps is intact (the helper got a copy).
     expect(opPackIds(bytes)).toHaveLength(64 * 50)
     // A page the helper cannot read: the caller decodes it and reports what is wrong.
@@ -54,6 +62,7 @@ describe('id hasher', () => {
     const bytes = await page()
     const helper = channelHelper()
     const hash = idHasher(() => helper)
+    expect(await hash(bytes)).toBeUndefined()
     await ready(helper)
     const asked = hash(bytes)
     helper.fail()

@@ -4,8 +4,8 @@
  * while the engine's thread also merges and stores every page: with the hashing done
  * beside it, a cold start is bound by the rest. The helper is the engine's own module
  * started once more as a worker under another name (the packaged engine is one
- * self-contained file); `worker.ts` turns it into a hasher. It is started with the
- * sync loop, and until it says it is ready (or when it fails) the caller hashes pages
+ * self-contained file); `worker.ts` turns it into a hasher. It is started by the
+ * first snapshot page, and until it says it is ready (or when it fails) the caller hashes pages
  * itself (`undefined`): a first page never waits for the helper to load.
  */
 import { opPackIds } from '../../../src/core/oppack.ts'
@@ -40,7 +40,7 @@ export function serveIdHashing(scope: MessagePortLike): void {
   scope.postMessage({ ready: true })
 }
 
-/** The engine's side: starts the helper now, and asks it once it is ready. */
+/** The engine's side: starts the helper on the first page, and asks it once it is ready. */
 export function idHasher(start: () => WorkerLike): HashIds {
   let worker: WorkerLike | undefined
   let ready = false
@@ -51,18 +51,25 @@ export function idHasher(start: () => WorkerLike): HashIds {
     for (const resolve of waiting.values()) resolve(undefined)
     waiting.clear()
   }
-  try {
-    worker = start()
-    worker.onmessage = ({ data }: MessageEvent<{ ready?: true; id: number; ids?: string }>) => {
-      if (data.ready) ready = true
-      waiting.get(data.id)?.(data.ids)
-      waiting.delete(data.id)
+  let started = false
+  const boot = () => {
+    started = true
+    try {
+      worker = start()
+      worker.onmessage = ({ data }: MessageEvent<{ ready?: true; id: number; ids?: string }>) => {
+        if (data.ready) ready = true
+        waiting.get(data.id)?.(data.ids)
+        waiting.delete(data.id)
+      }
+      worker.onerror = giveUp
+    } catch {
+      giveUp()
     }
-    worker.onerror = giveUp
-  } catch {
-    giveUp()
   }
   return page => {
+    // Started by the first snapshot page, not with the sync loop: most page loads pull
+    // no snapshot, and a second worker loading the engine would only compete for the CPU.
+    if (!started) boot()
     if (!worker || !ready) return Promise.resolve(undefined)
     const helper = worker
     const id = nextId++

@@ -6,6 +6,7 @@
  * where two devices' ops interleave in hlc order, the plan switches devices between
  * batches rather than reorder them. Pure: the replay runs it on what the outbox holds.
  */
+import { utf8Length } from '../../src/core/bytes.ts'
 import { compareOps } from '../../src/core/op.ts'
 import type { OutboxBatch } from './protocol.ts'
 
@@ -64,14 +65,4 @@ export function countByDevice(stored: readonly OutboxBatch[]): Map<string, numbe
     for (const op of ops) ids.add(`${server} ${op.id}`)
   }
   return new Map([...seen].map(([device, ids]) => [device, ids.size]))
-}
-
-/** UTF-8 byte length of a string without encoding it. */
-function utf8Length(text: string): number {
-  let bytes = text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c >= 0x80) bytes += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1
-  }
-  return bytes
 }

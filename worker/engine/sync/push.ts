@@ -11,6 +11,7 @@
  * full round. Pushes pipeline: a write pushed while earlier pushes wait for their
  * answers leaves at once (`pushNew`), and no op is on its way twice.
  */
+import { utf8Length } from '../../../src/core/bytes.ts'
 import { type ErrorInfo, SynclineError } from '../../../src/core/errors.ts'
 import type { Op } from '../../../src/core/op.ts'
 import { parseHlc } from '../../../src/core/uhlc.ts'
@@ -238,14 +239,4 @@ function bySpace(ops: readonly Op[]): Map<string, Op[]> {
     else out.set(op.space, [op])
   }
   return out
-}
-
-/** UTF-8 byte length of a string without encoding it. */
-function utf8Length(text: string): number {
-  let bytes = text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c >= 0x80) bytes += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1
-  }
-  return bytes
 }

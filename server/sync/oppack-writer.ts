@@ -5,13 +5,7 @@
  * UTF-8 writers, and reads hlc times without BigInt or regular expressions: the store
  * holds only ops that passed validation, so every hlc has the canonical shape.
  */
-import type { OpPackMeta, OpPackRow } from '../../src/core/oppack.ts'
-
-const MAGIC = [0x53, 0x4c, 0x4f, 0x50] // "SLOP"
-const VERSION = 1
-const FLAG_IDS = 1
-const FLAG_MORE = 2
-const FLAG_RESYNC = 4
+import { type OpPackMeta, type OpPackRow, writeOpPackHeader } from '../../src/core/oppack-format.ts'
 const ACTION_CODES: Readonly<Record<string, number>> = { create: 0, update: 1, delete: 2 }
 /** A time delta below this many seconds (~46 days) zigzags to less than 2^53 ns: exact in a double. */
 const SAFE_DELTA_SECONDS = 4_000_000
@@ -130,15 +124,7 @@ export function writeOpPack(
   bound += 32 * authors.size + 16 * instances.size
 
   const w = new BufferWriter(Buffer.allocUnsafe(bound))
-  for (const b of MAGIC) w.byte(b)
-  w.byte(VERSION)
-  w.uint((withIds ? FLAG_IDS : 0) | (meta.more ? FLAG_MORE : 0) | (meta.resync ? FLAG_RESYNC : 0))
-  w.uint(meta.after)
-  w.uint(meta.head)
-  w.uint(meta.horizon)
-  w.uint(meta.total)
-  w.string(space)
-  w.uint(n)
+  writeOpPackHeader(w, space, n, meta, withIds)
   w.uint(collections.size)
   for (const c of collections.keys()) w.string(c)
   w.uint(authors.size)

@@ -40,3 +40,29 @@ export interface OpPackPage extends OpPackMeta {
   space: string
   ops: { seq: number; op: Op }[]
 }
+
+/** What a header writer needs of an oppack writer (the core's and the server's). */
+export interface HeaderSink {
+  byte(b: number): void
+  uint(n: number): void
+  string(s: string): void
+}
+
+/** The header both writers start with: magic, version, flags, cursors, space, op count. */
+export function writeOpPackHeader(
+  w: HeaderSink,
+  space: string,
+  n: number,
+  meta: OpPackMeta,
+  withIds: boolean,
+) {
+  for (const b of MAGIC) w.byte(b)
+  w.byte(VERSION)
+  w.uint((withIds ? FLAG_IDS : 0) | (meta.more ? FLAG_MORE : 0) | (meta.resync ? FLAG_RESYNC : 0))
+  w.uint(meta.after)
+  w.uint(meta.head)
+  w.uint(meta.horizon)
+  w.uint(meta.total)
+  w.string(space)
+  w.uint(n)
+}

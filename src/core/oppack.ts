@@ -19,17 +19,7 @@
  * (the reader is oppack-decode.ts, the shared names oppack-format.ts).
  */
 import { fromBase64url, fromHex } from './bytes.ts'
-import {
-  ACTIONS,
-  FLAG_IDS,
-  FLAG_MORE,
-  FLAG_RESYNC,
-  MAGIC,
-  OPPACK_TYPE,
-  type OpPackMeta,
-  type OpPackRow,
-  VERSION,
-} from './oppack-format.ts'
+import { ACTIONS, OPPACK_TYPE, type OpPackMeta, type OpPackRow, writeOpPackHeader } from './oppack-format.ts'
 import { parseHlc } from './uhlc.ts'
 
 export { OPPACK_TYPE, type OpPackMeta, type OpPackPage, type OpPackRow } from './oppack-format.ts'
@@ -129,15 +119,7 @@ export function encodeOpPack(
   withIds = false,
 ): Uint8Array {
   const w = new Writer()
-  for (const b of MAGIC) w.byte(b)
-  w.byte(VERSION)
-  w.uint((withIds ? FLAG_IDS : 0) | (meta.more ? FLAG_MORE : 0) | (meta.resync ? FLAG_RESYNC : 0))
-  w.uint(meta.after)
-  w.uint(meta.head)
-  w.uint(meta.horizon)
-  w.uint(meta.total)
-  w.string(space)
-  w.uint(rows.length)
+  writeOpPackHeader(w, space, rows.length, meta, withIds)
 
   const collections = new Map<string, number>()
   const authors = new Map<string, number>()

@@ -5,7 +5,7 @@
  * Each write's promise settles when the transaction holding it has committed or failed.
  */
 import type { Op } from '../../src/core/op.ts'
-import type { LogWrite } from './oplog.ts'
+import type { LogWrite, PackedPage } from './oplog.ts'
 
 interface Waiter {
   write: LogWrite
@@ -55,14 +55,16 @@ export class GroupCommit {
 export function merge(writes: readonly LogWrite[]): LogWrite {
   if (writes.length === 1) return writes[0]!
   const ops: Op[] = []
+  const pages: PackedPage[] = []
   const pendingAdd: Op[] = []
   const pendingRemove: string[] = []
   const meta: Record<string, unknown> = {}
   for (const w of writes) {
     if (w.ops) ops.push(...w.ops)
+    if (w.pages) pages.push(...w.pages)
     if (w.pendingAdd) pendingAdd.push(...w.pendingAdd)
     if (w.pendingRemove) pendingRemove.push(...w.pendingRemove)
     if (w.meta) Object.assign(meta, w.meta)
   }
-  return { ops, pendingAdd, pendingRemove, meta }
+  return { ops, pages, pendingAdd, pendingRemove, meta }
 }

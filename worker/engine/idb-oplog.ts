@@ -1,6 +1,7 @@
 /**
  * The OpLog on IndexedDB (through idb): one database per replica name.
- * Stores: `chunks` (autoincrement key, `{space, ops}`, indexed by space),
+ * Stores: `chunks` (autoincrement key, `{space, ops}` or a packed page
+ * `{space, bytes, ids}`, indexed by space),
  * `pending` (autoincrement key, the unacknowledged ops of one commit) and `meta`
  * (key -> value: `device`, `clock`, `space:<id>`). A commit is one transaction;
  * a full disk surfaces as `quota_exceeded` and, since the transaction aborts whole,
@@ -10,11 +11,21 @@ import { type DBSchema, type IDBPDatabase, type IDBPObjectStore, openDB } from '
 import { SynclineError } from '../../src/core/errors.ts'
 import type { Op } from '../../src/core/op.ts'
 import { groupBySpace } from './memory-oplog.ts'
-import { type LoadedLog, type LogWrite, type OpLog, PAGE_SIZE } from './oplog.ts'
+import {
+  type LoadedLog,
+  type LogWrite,
+  type OpLog,
+  opsOfPage,
+  PAGE_SIZE,
+  type PackedPage,
+  pageToStore,
+} from './oplog.ts'
 
-interface Chunk {
-  space: string
-  ops: Op[]
+/** A commit's ops of one space, or a page of server ops as it came (decoded when read). */
+type Chunk = { space: string; ops: Op[] } | PackedPage
+
+function chunkOps(chunk: Chunk): Op[] {
+  return 'ops' in chunk ? chunk.ops : opsOfPage(chunk)
 }
 
 interface LogSchema extends DBSchema {
@@ -65,8 +76,8 @@ class IdbOpLog implements OpLog {
     const ops = new Map<string, Op[]>()
     for (const chunk of chunks) {
       const list = ops.get(chunk.space)
-      if (list) for (const op of chunk.ops) list.push(op)
-      else ops.set(chunk.space, chunk.ops)
+      if (list) for (const op of chunkOps(chunk)) list.push(op)
+      else ops.set(chunk.space, chunkOps(chunk))
     }
     const meta = new Map(metaKeys.map((key, i) => [key, metaValues[i]]))
     return { ops, pending: pending.flat(), meta, lastChunk: keys.length ? keys[keys.length - 1]! : 0 }
@@ -79,7 +90,7 @@ class IdbOpLog implements OpLog {
       // Only the stores this write touches: a local write is then two values in two stores.
       const meta = Object.entries(write.meta ?? {})
       const stores: ('chunks' | 'pending' | 'meta')[] = []
-      if (write.ops?.length) stores.push('chunks')
+      if (write.ops?.length || write.pages?.length) stores.push('chunks')
       if (write.pendingAdd?.length || write.pendingRemove?.length) stores.push('pending')
       if (meta.length) stores.push('meta')
       if (stores.length === 0) return
@@ -88,6 +99,7 @@ class IdbOpLog implements OpLog {
       try {
         for (const [space, ops] of groupBySpace(write.ops ?? []))
           writes.push(tx.objectStore('chunks').add({ space, ops }))
+        for (const page of write.pages ?? []) writes.push(tx.objectStore('chunks').add(pageToStore(page)))
         if (write.pendingAdd?.length) writes.push(tx.objectStore('pending').add([...write.pendingAdd]))
         if (write.pendingRemove?.length)
           writes.push(removePending(tx.objectStore('pending'), write.pendingRemove))
@@ -107,7 +119,7 @@ class IdbOpLog implements OpLog {
     const range = IDBKeyRange.lowerBound(afterChunk, true)
     const tx = this.db.transaction('chunks')
     const [keys, chunks] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)])
-    return { ops: chunks.flatMap(c => c.ops), lastChunk: keys.length ? keys[keys.length - 1]! : afterChunk }
+    return { ops: chunks.flatMap(chunkOps), lastChunk: keys.length ? keys[keys.length - 1]! : afterChunk }
   }
 
   compact(space: string, live: readonly Op[], upToChunk: number): Promise<void> {

@@ -4,12 +4,21 @@
  * because nothing in them can fail halfway.
  */
 import type { Op } from '../../src/core/op.ts'
-import { type LoadedLog, type LogWrite, type OpLog, PAGE_SIZE } from './oplog.ts'
+import {
+  type LoadedLog,
+  type LogWrite,
+  type OpLog,
+  opsOfPage,
+  PAGE_SIZE,
+  type PackedPage,
+  pageToStore,
+} from './oplog.ts'
 
-interface Chunk {
-  key: number
-  space: string
-  ops: Op[]
+/** A commit's ops of one space, or a page kept packed (decoded when read, as in IndexedDB). */
+type Chunk = { key: number; space: string } & ({ ops: Op[] } | Omit<PackedPage, 'space'>)
+
+function chunkOps(chunk: Chunk): Op[] {
+  return 'ops' in chunk ? chunk.ops : opsOfPage(chunk)
 }
 
 /** Several MemoryOpLog handles on one store behave like tabs sharing one database. */
@@ -27,7 +36,7 @@ export class MemoryOpLog implements OpLog {
     const ops = new Map<string, Op[]>()
     for (const chunk of this.store.chunks) {
       const list = ops.get(chunk.space) ?? []
-      list.push(...chunk.ops)
+      list.push(...chunkOps(chunk))
       ops.set(chunk.space, list)
     }
     return {
@@ -41,15 +50,16 @@ export class MemoryOpLog implements OpLog {
   async commit(write: LogWrite): Promise<void> {
     const s = this.store
     // Clone everything first (cloning is what can fail), then apply: all or nothing.
-    const chunks = [...groupBySpace(write.ops ?? [])].map(([space, ops]) => ({
+    const chunks: Omit<Chunk, 'key'>[] = [...groupBySpace(write.ops ?? [])].map(([space, ops]) => ({
       space,
       ops: structuredClone(ops),
     }))
+    for (const page of write.pages ?? []) chunks.push(structuredClone(pageToStore(page)))
     const pending = (write.pendingAdd ?? []).map(op => structuredClone(op))
     const meta = Object.entries(write.meta ?? {}).map(
       ([key, value]) => [key, structuredClone(value)] as const,
     )
-    for (const chunk of chunks) s.chunks.push({ key: s.nextKey++, ...chunk })
+    for (const chunk of chunks) s.chunks.push({ key: s.nextKey++, ...chunk } as Chunk)
     for (const op of pending) s.pending.set(op.id, op)
     for (const id of write.pendingRemove ?? []) s.pending.delete(id)
     for (const [key, value] of meta) s.meta.set(key, value)
@@ -57,7 +67,7 @@ export class MemoryOpLog implements OpLog {
 
   async readSince(afterChunk: number) {
     const chunks = this.store.chunks.filter(c => c.key > afterChunk)
-    return { ops: chunks.flatMap(c => c.ops), lastChunk: Math.max(afterChunk, ...chunks.map(c => c.key)) }
+    return { ops: chunks.flatMap(chunkOps), lastChunk: Math.max(afterChunk, ...chunks.map(c => c.key)) }
   }
 
   async compact(space: string, live: readonly Op[], upToChunk: number): Promise<void> {

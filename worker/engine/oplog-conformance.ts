@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Op } from '../../src/core/op.ts'
-import type { OpLog } from './oplog.ts'
+import { encodeOpPack } from '../../src/core/oppack.ts'
+import type { OpLog, PackedPage } from './oplog.ts'
 
 /** An op that needs no signature: the log stores whatever it is given. */
 export function fakeOp(space: string, n: number, extra: Partial<Op> = {}): Op {
@@ -19,6 +20,29 @@ export function fakeOp(space: string, n: number, extra: Partial<Op> = {}): Op {
     id: n.toString(16).padStart(64, '0'),
     sig: 'sig',
     ...extra,
+  }
+}
+
+/**
+ * A page of server ops as the engine stores it: fake ops (author and signature of zero
+ * bytes, the log does not check them) encoded as the server would, handed over as a
+ * view into a larger buffer, as pages of a stream arrive.
+ */
+export function fakePage(space: string, ns: readonly number[]): { page: PackedPage; ops: Op[] } {
+  const ops = ns.map(n => fakeOp(space, n, { author: 'A'.repeat(43), sig: 'A'.repeat(86) }))
+  const rows = ops.map((op, i) => ({ ...op, seq: i + 1, fields: JSON.stringify(op.fields) }))
+  const bytes = encodeOpPack(space, rows, {
+    after: 0,
+    head: ops.length,
+    horizon: 0,
+    total: ops.length,
+    more: false,
+  })
+  const stream = new Uint8Array(bytes.length + 20)
+  stream.set(bytes, 10)
+  return {
+    page: { space, bytes: stream.subarray(10, 10 + bytes.length), ids: ops.map(op => op.id).join('') },
+    ops,
   }
 }
 
@@ -91,6 +115,34 @@ export function oplogConformance(label: string, open: (name: string) => Promise<
       expect(loaded.ops.get('a')!.map(op => op.record)).toEqual(['r100', ...live.map(op => op.record)])
       expect(loaded.ops.get('b')!.length).toBe(1)
       expect(await log.chunkCount('a')).toBe(1 + 3)
+      other.close()
+      await log.destroy()
+    })
+
+    it('keeps a page of server ops as it came and reads it back as its ops, in commit order', async () => {
+      const { name, log } = await fresh()
+      const { page, ops } = fakePage('a', [1, 2, 3])
+      await log.commit({ ops: [fakeOp('a', 0)] })
+      await log.commit({ pages: [page], meta: { 'space:a': { cursor: 3 } } })
+      await log.commit({ ops: [fakeOp('a', 4)] })
+      log.close()
+      const again = await open(name)
+      const loaded = await again.load()
+      expect(loaded.ops.get('a')).toEqual([fakeOp('a', 0), ...ops, fakeOp('a', 4)])
+      expect(loaded.meta.get('space:a')).toEqual({ cursor: 3 })
+      await again.destroy()
+    })
+
+    it('gives other handles the ops of pages appended since, and compacts pages away', async () => {
+      const { name, log } = await fresh()
+      const other = await open(name)
+      const { lastChunk } = await log.load()
+      const { page, ops } = fakePage('a', [5, 6])
+      await other.commit({ pages: [page] })
+      const since = await log.readSince(lastChunk)
+      expect(since.ops).toEqual(ops)
+      await log.compact('a', [ops[1]!], since.lastChunk)
+      expect((await log.load()).ops.get('a')).toEqual([ops[1]])
       other.close()
       await log.destroy()
     })

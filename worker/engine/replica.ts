@@ -22,7 +22,7 @@ import { elementOf, SetSummary } from '../../src/core/sketch/index.ts'
 import { type Clock, createClock, DEFAULT_MAX_DRIFT_NS, instanceId, parseHlc } from '../../src/core/uhlc.ts'
 import { GroupCommit } from './group-commit.ts'
 import { groupBySpace } from './memory-oplog.ts'
-import type { LogWrite, OpLog } from './oplog.ts'
+import type { LogWrite, OpLog, PackedPage } from './oplog.ts'
 
 /** Where a change came from: this tab, another tab of this device, or the server. */
 export type ChangeSource = 'local' | 'tab' | 'remote'
@@ -219,8 +219,15 @@ export class Replica {
    * (merged and announced) while their commit is in flight: they are durable on the
    * server, and the cursor moves only once they are durable here, so ops whose commit
    * fails (or never lands: a crash) are pulled again. Resolves after the commit.
+   * `page`: the ops as the page they came in, stored as it is (see PackedPage); ops
+   * of it already held are stored twice, which reading the log tolerates.
    */
-  async applyRemote(space: string, ops: readonly Op[], cursor?: number): Promise<void> {
+  async applyRemote(
+    space: string,
+    ops: readonly Op[],
+    cursor?: number,
+    page?: Omit<PackedPage, 'space'>,
+  ): Promise<void> {
     const runtime = this.runtime(space)
     const next = cursor !== undefined && cursor > runtime.cursor ? cursor : runtime.cursor
     this.observeAll(ops)
@@ -233,7 +240,7 @@ export class Replica {
       return
     }
     const stored = this.submit({
-      ops: fresh,
+      ...(page ? { pages: [{ space, ...page }] } : { ops: fresh }),
       meta: { [spaceKey(space)]: { cursor: next } },
     })
     // A page of thousands of ops lets its commit start (values cloned and sent) first, to

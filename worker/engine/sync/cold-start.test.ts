@@ -70,10 +70,13 @@ describe('sync loop: cold start of a space', () => {
     serveIdHashing(port2 as unknown as WorkerLike)
     const helper = idHasher(() => Object.assign(port1, { onerror: null }) as unknown as WorkerLike)
     let helped = 0
-    const hashIds: HashIds = async page => {
-      const ids = await helper(page)
-      if (ids !== undefined) helped++
-      return ids
+    const hashIds: HashIds = {
+      start: () => helper.start(),
+      async hash(page) {
+        const ids = await helper.hash(page)
+        if (ids !== undefined) helped++
+        return ids
+      },
     }
     const loop = syncLoop(replica, server.url, { network, spaces: [space], snapshotPageSize: 1000, hashIds })
     const progress: SyncProgress[] = []

@@ -41,7 +41,7 @@ describe('id hasher', () => {
     const bytes = await page()
     const helper = channelHelper()
     let starts = 0
-    const hash = idHasher(() => {
+    const { hash } = idHasher(() => {
       starts++
       return helper
     })
@@ -61,7 +61,7 @@ describe('id hasher', () => {
   it('leaves hashing to the caller when the helper fails or cannot start', async () => {
     const bytes = await page()
     const helper = channelHelper()
-    const hash = idHasher(() => helper)
+    const { hash } = idHasher(() => helper)
     expect(await hash(bytes)).toBeUndefined()
     await ready(helper)
     const asked = hash(bytes)
@@ -72,6 +72,22 @@ describe('id hasher', () => {
     const none = idHasher(() => {
       throw new Error('no workers here')
     })
-    expect(await none(bytes)).toBeUndefined()
+    expect(await none.hash(bytes)).toBeUndefined()
+  })
+
+  it('starts the helper when a snapshot is asked for, so that its first page finds it ready', async () => {
+    const bytes = await page()
+    const helper = channelHelper()
+    let starts = 0
+    const hasher = idHasher(() => {
+      starts++
+      return helper
+    })
+    hasher.start()
+    hasher.start()
+    expect(starts).toBe(1)
+    await ready(helper)
+    expect(await hasher.hash(bytes)).toBe(opPackIds(bytes))
+    expect(starts).toBe(1)
   })
 })

@@ -4,9 +4,10 @@
  * while the engine's thread also merges and stores every page: with the hashing done
  * beside it, a cold start is bound by the rest. The helper is the engine's own module
  * started once more as a worker under another name (the packaged engine is one
- * self-contained file); `worker.ts` turns it into a hasher. It is started by the
- * first snapshot page, and until it says it is ready (or when it fails) the caller hashes pages
- * itself (`undefined`): a first page never waits for the helper to load.
+ * self-contained file); `worker.ts` turns it into a hasher. It is started when a
+ * snapshot is asked for (or by its first page), loading while the request is on its
+ * way; until it says it is ready (or when it fails) the caller hashes pages itself
+ * (`undefined`): a first page never waits for the helper to load.
  */
 import { opPackIds } from '../../../src/core/oppack.ts'
 
@@ -23,8 +24,12 @@ export interface WorkerLike extends MessagePortLike {
   onerror: ((event: ErrorEvent) => void) | null
 }
 
-/** A page's ids (`opPackIds`), or undefined to hash it on the caller's thread. */
-export type HashIds = (page: Uint8Array) => Promise<string | undefined>
+export interface HashIds {
+  /** Starts the helper, if it is not running yet: a snapshot is about to come. */
+  start(): void
+  /** A page's ids (`opPackIds`), or undefined to hash it on the caller's thread. */
+  hash(page: Uint8Array): Promise<string | undefined>
+}
 
 /** The helper's side: answers each page with its ids, or with none when it cannot read it. */
 export function serveIdHashing(scope: MessagePortLike): void {
@@ -40,8 +45,8 @@ export function serveIdHashing(scope: MessagePortLike): void {
   scope.postMessage({ ready: true })
 }
 
-/** The engine's side: starts the helper on the first page, and asks it once it is ready. */
-export function idHasher(start: () => WorkerLike): HashIds {
+/** The engine's side: starts the helper when asked (or on the first page), and asks it once it is ready. */
+export function idHasher(startWorker: () => WorkerLike): HashIds {
   let worker: WorkerLike | undefined
   let ready = false
   let nextId = 0
@@ -55,7 +60,7 @@ export function idHasher(start: () => WorkerLike): HashIds {
   const boot = () => {
     started = true
     try {
-      worker = start()
+      worker = startWorker()
       worker.onmessage = ({ data }: MessageEvent<{ ready?: true; id: number; ids?: string }>) => {
         if (data.ready) ready = true
         waiting.get(data.id)?.(data.ids)
@@ -66,10 +71,13 @@ export function idHasher(start: () => WorkerLike): HashIds {
       giveUp()
     }
   }
-  return page => {
-    // Started by the first snapshot page, not with the sync loop: most page loads pull
-    // no snapshot, and a second worker loading the engine would only compete for the CPU.
+  // Started for a snapshot, not with the sync loop: most page loads pull no snapshot,
+  // and a second worker loading the engine would only compete for the CPU.
+  const start = () => {
     if (!started) boot()
+  }
+  const hash = (page: Uint8Array): Promise<string | undefined> => {
+    start()
     if (!worker || !ready) return Promise.resolve(undefined)
     const helper = worker
     const id = nextId++
@@ -80,4 +88,5 @@ export function idHasher(start: () => WorkerLike): HashIds {
       helper.postMessage({ id, page: copy }, [copy.buffer])
     })
   }
+  return { start, hash }
 }

@@ -45,7 +45,7 @@ export async function pullSpace(deps: PullDeps, space: string): Promise<boolean>
       continue
     }
     const last = page.ops[page.ops.length - 1]?.seq
-    await apply(deps, space, page.ops, last)
+    await apply(deps, space, page, last)
     if (!page.more) return true
   }
 }
@@ -61,6 +61,7 @@ export async function pullSpace(deps: PullDeps, space: string): Promise<boolean>
  */
 export async function readSnapshot(deps: PullDeps, space: string): Promise<boolean> {
   let done = 0
+  deps.hashIds?.start()
   const release = deps.holdChecks()
   try {
     for (;;) {
@@ -75,7 +76,7 @@ export async function readSnapshot(deps: PullDeps, space: string): Promise<boole
           const end = page.ops[page.ops.length - 1]?.seq ?? page.after
           // The last page covers every live op up to the head it was read at: what lies
           // between its last op and that head is superseded.
-          const applying = apply(deps, space, page.ops, page.more ? end : Math.max(end, page.head))
+          const applying = apply(deps, space, page, page.more ? end : Math.max(end, page.head))
           applying.catch(() => undefined) // awaited in its turn
           await storing
           storing = applying.then(() => {
@@ -140,7 +141,7 @@ async function* hashedAhead(
   const readOne = () => {
     const next = source
       .next()
-      .then(r => (r.done ? r : { done: false as const, value: { bytes: r.value, ids: hashIds(r.value) } }))
+      .then(r => (r.done ? r : { done: false as const, value: { bytes: r.value, ids: hashIds.hash(r.value) } }))
     next.catch(() => undefined) // awaited in its turn
     ahead.push(next)
   }
@@ -186,7 +187,7 @@ async function fetchPage(
   space: string,
   after: number,
   live: boolean,
-): Promise<OpPackPage | undefined> {
+): Promise<ReadPage | undefined> {
   const bytes = await fetchBytes(deps, space, after, live)
   return bytes && decodePage(space, bytes)
 }
@@ -207,20 +208,27 @@ async function fetchBytes(
   }
 }
 
-function decodePage(space: string, bytes: Uint8Array, ids?: string): OpPackPage {
+/** A decoded page with what it came as: the replica stores the bytes, not the ops. */
+interface ReadPage extends OpPackPage {
+  packed: { bytes: Uint8Array; ids: string }
+}
+
+function decodePage(space: string, bytes: Uint8Array, ids?: string): ReadPage {
   const page = decodeOpPack(bytes, ids)
   if (page.space !== space) throw new SynclineError('malformed', 'the server sent a page of another space')
-  return page
+  return { ...page, packed: { bytes, ids: ids ?? page.ops.map(e => e.op.id).join('') } }
 }
 
 async function apply(
   deps: PullDeps,
   space: string,
-  entries: { seq: number; op: Op }[],
+  page: ReadPage,
   cursor: number | undefined,
 ): Promise<void> {
-  if (entries.length === 0 && (cursor === undefined || cursor <= deps.replica.cursor(space))) return
-  const ops = entries.map(e => e.op)
-  await deps.spaces.run(space, () => deps.replica.applyRemote(space, ops, cursor))
+  if (page.ops.length === 0 && (cursor === undefined || cursor <= deps.replica.cursor(space))) return
+  const ops = page.ops.map(e => e.op)
+  await deps.spaces.run(space, () =>
+    deps.replica.applyRemote(space, ops, cursor, ops.length ? page.packed : undefined),
+  )
   deps.stored(space, ops)
 }

@@ -34,6 +34,17 @@ describe('hex (§1)', () => {
     )
     expect(fromHex('AB')).toBeUndefined()
     expect(fromHex('abc')).toBeUndefined()
+    // Char codes that agree with a hex digit in their low byte ('0' + 0x100, 'a' + 0x100).
+    expect(fromHex('\u0130\u0130')).toBeUndefined()
+    expect(fromHex('a\u0161')).toBeUndefined()
+    expect(isLowerHex('\u0130'.repeat(64), 64)).toBe(false)
+    fc.assert(
+      fc.property(fc.string({ minLength: 2, maxLength: 8 }), text => {
+        const hex = /^([0-9a-f]{2})*$/.test(text)
+        expect(fromHex(text) !== undefined).toBe(hex)
+        expect(isLowerHex(text, text.length)).toBe(/^[0-9a-f]*$/.test(text))
+      }),
+    )
     expect(isLowerHex('ab'.repeat(32), 64)).toBe(true)
     expect(isLowerHex('AB'.repeat(32), 64)).toBe(false)
   })

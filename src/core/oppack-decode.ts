@@ -184,22 +184,30 @@ export function peekOpPack(bytes: Uint8Array): { more: boolean; last: number } {
   return { more: (flags & FLAG_MORE) !== 0, last }
 }
 
-/**
- * The ids of a page's ops, each 64 hex digits, one after another: what `decodeOpPack`
- * computes when the page does not carry them, for a reader that hashes pages on another
- * thread and hands the result to `decodeOpPack`.
- */
-export function opPackIds(bytes: Uint8Array): string {
-  return decodeOpPack(bytes)
-    .ops.map(e => e.op.id)
-    .join('')
+/** A page read into columns, nothing per op built yet. */
+interface Columns {
+  flags: number
+  after: number
+  head: number
+  horizon: number
+  total: number
+  space: string
+  n: number
+  collections: string[]
+  authors: string[]
+  seqs: number[]
+  cols: number[]
+  actions: Action[]
+  auths: number[]
+  hlcs: string[]
+  records: string[]
+  /** Each op's fields as JSON text, '' for none (a delete). */
+  fields: string[]
+  carried: string[] | undefined
+  sigs: Uint8Array
 }
 
-/**
- * Decodes a page; recomputes op ids when the page does not carry them, unless `ids`
- * has them (`opPackIds` of the same bytes).
- */
-export function decodeOpPack(bytes: Uint8Array, ids?: string): OpPackPage {
+function readColumns(bytes: Uint8Array): Columns {
   const r = new Reader(bytes)
   for (const b of MAGIC) if (r.byte() !== b) throw bad('not an oppack')
   if (r.byte() !== VERSION) throw bad('unknown version')
@@ -235,51 +243,100 @@ export function decodeOpPack(bytes: Uint8Array, ids?: string): OpPackPage {
   for (let i = 0; i < n; i++) hlcs[i] = formatter.format((time += r.zigzag()), instances[insts[i]!]!)
   const records = new Array<string>(n)
   for (let i = 0; i < n; i++) records[i] = r.string()
-  const fields = new Array<JsonObject | undefined>(n)
-  for (let i = 0; i < n; i++) {
-    const text = r.string()
-    fields[i] = text === '' ? undefined : (JSON.parse(text) as JsonObject)
-  }
+  const fields = new Array<string>(n)
+  for (let i = 0; i < n; i++) fields[i] = r.string()
   const carried = flags & FLAG_IDS ? Array.from({ length: n }, () => toHex(r.bytes(32))) : undefined
-  if (ids !== undefined && ids.length !== 64 * n) throw bad('ids of another page')
-  const sigs = signaturesText(r.bytes(64 * n), n)
+  const sigs = r.bytes(64 * n)
   if (r.pos !== bytes.length) throw bad('trailing bytes')
-  const collectionJson = collections.map(c => JSON.stringify(c))
-  const spaceJson = `,"space":${JSON.stringify(space)}}`
-  const ops = new Array<{ seq: number; op: Op }>(n)
-  for (let i = 0; i < n; i++) {
-    const op = {
-      space,
-      collection: collections[cols[i]!]!,
-      record: records[i]!,
-      action: actions[i]!,
-      hlc: hlcs[i]!,
-      author: authors[auths[i]!]!,
-    } as Op
-    const f = fields[i]
-    if (f !== undefined) op.fields = f
-    // `canonicalOp` of the op, with what the page already escaped: every decoded string
-    // is well-formed UTF-8, and action, author and hlc are plain ASCII.
-    op.id = carried
-      ? carried[i]!
-      : ids !== undefined
-        ? ids.slice(64 * i, 64 * i + 64)
-        : sha256Hex(
-            `{"action":"${op.action}","author":"${op.author}","collection":${collectionJson[cols[i]!]}` +
-              `${f === undefined ? '' : `,"fields":${canonicalJson(f)}`},"hlc":"${op.hlc}",` +
-              `"record":${JSON.stringify(op.record)}${spaceJson}`,
-          )
-    op.sig = sigs.slice(86 * i, 86 * i + 86)
-    ops[i] = { seq: seqs[i]!, op }
-  }
   return {
-    space,
+    flags,
     after,
     head,
     horizon,
     total,
-    more: (flags & FLAG_MORE) !== 0,
-    resync: (flags & FLAG_RESYNC) !== 0,
+    space,
+    n,
+    collections,
+    authors,
+    seqs,
+    cols,
+    actions,
+    auths,
+    hlcs,
+    records,
+    fields,
+    carried,
+    sigs,
+  }
+}
+
+function parseFields(text: string): JsonObject | undefined {
+  return text === '' ? undefined : (JSON.parse(text) as JsonObject)
+}
+
+/**
+ * Hashes op i of a page: `canonicalOp` of it, with what the page already escaped (every
+ * decoded string is well-formed UTF-8; action, author and hlc are plain ASCII).
+ */
+function hasher(c: Columns): (i: number, fields: JsonObject | undefined) => string {
+  const collectionJson = c.collections.map(name => JSON.stringify(name))
+  const spaceJson = `,"space":${JSON.stringify(c.space)}}`
+  return (i, f) =>
+    sha256Hex(
+      `{"action":"${c.actions[i]}","author":"${c.authors[c.auths[i]!]}","collection":${collectionJson[c.cols[i]!]}` +
+        `${f === undefined ? '' : `,"fields":${canonicalJson(f)}`},"hlc":"${c.hlcs[i]}",` +
+        `"record":${JSON.stringify(c.records[i])}${spaceJson}`,
+    )
+}
+
+/**
+ * The ids of a page's ops, each 64 hex digits, one after another: what `decodeOpPack`
+ * computes when the page does not carry them, for a reader that hashes pages on another
+ * thread and hands the result to `decodeOpPack`. Builds no ops and reads no signatures.
+ */
+export function opPackIds(bytes: Uint8Array): string {
+  const c = readColumns(bytes)
+  if (c.carried) return c.carried.join('')
+  const hash = hasher(c)
+  let ids = ''
+  for (let i = 0; i < c.n; i++) ids += hash(i, parseFields(c.fields[i]!))
+  return ids
+}
+
+/**
+ * Decodes a page; recomputes op ids when the page does not carry them, unless `ids`
+ * has them (`opPackIds` of the same bytes).
+ */
+export function decodeOpPack(bytes: Uint8Array, ids?: string): OpPackPage {
+  const c = readColumns(bytes)
+  const { n, space } = c
+  if (ids !== undefined && ids.length !== 64 * n) throw bad('ids of another page')
+  const sigs = signaturesText(c.sigs, n)
+  const hash = c.carried || ids !== undefined ? undefined : hasher(c)
+  const ops = new Array<{ seq: number; op: Op }>(n)
+  for (let i = 0; i < n; i++) {
+    const op = {
+      space,
+      collection: c.collections[c.cols[i]!]!,
+      record: c.records[i]!,
+      action: c.actions[i]!,
+      hlc: c.hlcs[i]!,
+      author: c.authors[c.auths[i]!]!,
+    } as Op
+    const f = parseFields(c.fields[i]!)
+    if (f !== undefined) op.fields = f
+    op.id = c.carried ? c.carried[i]! : hash ? hash(i, f) : ids!.slice(64 * i, 64 * i + 64)
+    op.sig = sigs.slice(86 * i, 86 * i + 86)
+    ops[i] = { seq: c.seqs[i]!, op }
+  }
+  return {
+    space,
+    after: c.after,
+    head: c.head,
+    horizon: c.horizon,
+    total: c.total,
+    more: (c.flags & FLAG_MORE) !== 0,
+    resync: (c.flags & FLAG_RESYNC) !== 0,
     ops,
   }
 }

@@ -141,7 +141,9 @@ async function* hashedAhead(
   const readOne = () => {
     const next = source
       .next()
-      .then(r => (r.done ? r : { done: false as const, value: { bytes: r.value, ids: hashIds.hash(r.value) } }))
+      .then(r =>
+        r.done ? r : { done: false as const, value: { bytes: r.value, ids: hashIds.hash(r.value) } },
+      )
     next.catch(() => undefined) // awaited in its turn
     ahead.push(next)
   }

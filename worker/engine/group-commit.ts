@@ -57,14 +57,16 @@ export function merge(writes: readonly LogWrite[]): LogWrite {
   const ops: Op[] = []
   const pages: PackedPage[] = []
   const pendingAdd: Op[] = []
+  const acknowledged: string[] = []
   const pendingRemove: string[] = []
   const meta: Record<string, unknown> = {}
   for (const w of writes) {
     if (w.ops) ops.push(...w.ops)
     if (w.pages) pages.push(...w.pages)
     if (w.pendingAdd) pendingAdd.push(...w.pendingAdd)
+    if (w.acknowledged) acknowledged.push(...w.acknowledged)
     if (w.pendingRemove) pendingRemove.push(...w.pendingRemove)
     if (w.meta) Object.assign(meta, w.meta)
   }
-  return { ops, pages, pendingAdd, pendingRemove, meta }
+  return { ops, pages, pendingAdd, acknowledged, pendingRemove, meta }
 }

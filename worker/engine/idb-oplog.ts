@@ -2,7 +2,8 @@
  * The OpLog on IndexedDB (through idb): one database per replica name.
  * Stores: `chunks` (autoincrement key, `{space, ops}` or a packed page
  * `{space, bytes, ids}`, indexed by space),
- * `pending` (autoincrement key, the unacknowledged ops of one commit) and `meta`
+ * `pending` (autoincrement key, the unacknowledged local ops of one commit, moved
+ * into `chunks` when acknowledged) and `meta`
  * (key -> value: `device`, `clock`, `space:<id>`). A commit is one transaction;
  * a full disk surfaces as `quota_exceeded` and, since the transaction aborts whole,
  * loses nothing that was written before.
@@ -13,6 +14,7 @@ import type { Op } from '../../src/core/op.ts'
 import { groupBySpace } from './memory-oplog.ts'
 import {
   type LoadedLog,
+  type LogSince,
   type LogWrite,
   type OpLog,
   opsOfPage,
@@ -66,32 +68,44 @@ class IdbOpLog implements OpLog {
 
   async load(): Promise<LoadedLog> {
     const tx = this.db.transaction(['chunks', 'pending', 'meta'])
-    const [keys, chunks, pending, metaKeys, metaValues] = await Promise.all([
+    const [keys, chunks, pendingKeys, pending, metaKeys, metaValues] = await Promise.all([
       tx.objectStore('chunks').getAllKeys(),
       tx.objectStore('chunks').getAll(),
+      tx.objectStore('pending').getAllKeys(),
       tx.objectStore('pending').getAll(),
       tx.objectStore('meta').getAllKeys(),
       tx.objectStore('meta').getAll(),
     ])
     const ops = new Map<string, Op[]>()
-    for (const chunk of chunks) {
-      const list = ops.get(chunk.space)
-      if (list) for (const op of chunkOps(chunk)) list.push(op)
-      else ops.set(chunk.space, chunkOps(chunk))
+    const append = (space: string, list: Op[]) => {
+      const held = ops.get(space)
+      if (held) for (const op of list) held.push(op)
+      else ops.set(space, list)
     }
+    for (const chunk of chunks) append(chunk.space, chunkOps(chunk))
+    const pendingOps = pending.flat()
+    for (const [space, list] of groupBySpace(pendingOps)) append(space, list)
     const meta = new Map(metaKeys.map((key, i) => [key, metaValues[i]]))
-    return { ops, pending: pending.flat(), meta, lastChunk: keys.length ? keys[keys.length - 1]! : 0 }
+    return {
+      ops,
+      pending: pendingOps,
+      meta,
+      lastChunk: keys.length ? keys[keys.length - 1]! : 0,
+      lastPending: pendingKeys.length ? pendingKeys[pendingKeys.length - 1]! : 0,
+    }
   }
 
   commit(write: LogWrite): Promise<void> {
     return guard(async () => {
       // Default durability: committed once the OS has the data (it survives a crash of
       // the tab or the browser), which is what "durable" means for IndexedDB apps.
-      // Only the stores this write touches: a local write is then two values in two stores.
+      // Only the stores this write touches: a local write is then one value in one store.
       const meta = Object.entries(write.meta ?? {})
+      const acknowledged = write.acknowledged ?? []
+      const removed = write.pendingRemove ?? []
       const stores: ('chunks' | 'pending' | 'meta')[] = []
-      if (write.ops?.length || write.pages?.length) stores.push('chunks')
-      if (write.pendingAdd?.length || write.pendingRemove?.length) stores.push('pending')
+      if (write.ops?.length || write.pages?.length || acknowledged.length) stores.push('chunks')
+      if (write.pendingAdd?.length || acknowledged.length || removed.length) stores.push('pending')
       if (meta.length) stores.push('meta')
       if (stores.length === 0) return
       const tx = this.db.transaction(stores, 'readwrite')
@@ -101,8 +115,14 @@ class IdbOpLog implements OpLog {
           writes.push(tx.objectStore('chunks').add({ space, ops }))
         for (const page of write.pages ?? []) writes.push(tx.objectStore('chunks').add(pageToStore(page)))
         if (write.pendingAdd?.length) writes.push(tx.objectStore('pending').add([...write.pendingAdd]))
-        if (write.pendingRemove?.length)
-          writes.push(removePending(tx.objectStore('pending'), write.pendingRemove))
+        if (acknowledged.length || removed.length) {
+          const settling = settlePending(tx.objectStore('pending'), acknowledged, removed).then(done =>
+            Promise.all(
+              [...groupBySpace(done)].map(([space, ops]) => tx.objectStore('chunks').add({ space, ops })),
+            ),
+          )
+          writes.push(settling)
+        }
         for (const [key, value] of meta) writes.push(tx.objectStore('meta').put(value, key))
       } catch (error) {
         // A value that cannot be cloned throws here, after earlier requests were queued:
@@ -115,11 +135,21 @@ class IdbOpLog implements OpLog {
     })
   }
 
-  async readSince(afterChunk: number) {
-    const range = IDBKeyRange.lowerBound(afterChunk, true)
-    const tx = this.db.transaction('chunks')
-    const [keys, chunks] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)])
-    return { ops: chunks.flatMap(chunkOps), lastChunk: keys.length ? keys[keys.length - 1]! : afterChunk }
+  async readSince(afterChunk: number, afterPending: number): Promise<LogSince> {
+    const tx = this.db.transaction(['chunks', 'pending'])
+    const chunksAfter = IDBKeyRange.lowerBound(afterChunk, true)
+    const pendingAfter = IDBKeyRange.lowerBound(afterPending, true)
+    const [keys, chunks, pendingKeys, pending] = await Promise.all([
+      tx.objectStore('chunks').getAllKeys(chunksAfter),
+      tx.objectStore('chunks').getAll(chunksAfter),
+      tx.objectStore('pending').getAllKeys(pendingAfter),
+      tx.objectStore('pending').getAll(pendingAfter),
+    ])
+    return {
+      ops: [...chunks.flatMap(chunkOps), ...pending.flat()],
+      lastChunk: keys.length ? keys[keys.length - 1]! : afterChunk,
+      lastPending: pendingKeys.length ? pendingKeys[pendingKeys.length - 1]! : afterPending,
+    }
   }
 
   compact(space: string, live: readonly Op[], upToChunk: number): Promise<void> {
@@ -162,20 +192,31 @@ class IdbOpLog implements OpLog {
   }
 }
 
-/** Drops acknowledged ops from the pending values, rewriting only the values that change. */
-async function removePending(
+/**
+ * Takes acknowledged and removed ops out of the pending values, rewriting only the
+ * values that change; answers the acknowledged ones, for the caller to append.
+ */
+async function settlePending(
   store: IDBPObjectStore<LogSchema, ('chunks' | 'pending' | 'meta')[], 'pending', 'readwrite'>,
-  ids: readonly string[],
-): Promise<void> {
-  const gone = new Set(ids)
+  acknowledged: readonly string[],
+  removed: readonly string[],
+): Promise<Op[]> {
+  const acked = new Set(acknowledged)
+  const gone = new Set(removed)
+  const done: Op[] = []
   let cursor = await store.openCursor()
   while (cursor) {
     const ops = cursor.value
-    const kept = ops.filter(op => !gone.has(op.id))
+    const kept: Op[] = []
+    for (const op of ops) {
+      if (acked.has(op.id)) done.push(op)
+      else if (!gone.has(op.id)) kept.push(op)
+    }
     if (kept.length === 0) await cursor.delete()
     else if (kept.length !== ops.length) await cursor.update(kept)
     cursor = await cursor.continue()
   }
+  return done
 }
 
 /** Maps storage failures to coded errors; a full disk is `quota_exceeded`. */

@@ -6,6 +6,7 @@
 import type { Op } from '../../src/core/op.ts'
 import {
   type LoadedLog,
+  type LogSince,
   type LogWrite,
   type OpLog,
   opsOfPage,
@@ -25,6 +26,8 @@ function chunkOps(chunk: Chunk): Op[] {
 export class MemoryStore {
   chunks: Chunk[] = []
   pending = new Map<string, Op>()
+  /** The key each pending op was added under (one counter with the chunks: both only grow). */
+  pendingKeys = new Map<string, number>()
   meta = new Map<string, unknown>()
   nextKey = 1
 }
@@ -34,16 +37,23 @@ export class MemoryOpLog implements OpLog {
 
   async load(): Promise<LoadedLog> {
     const ops = new Map<string, Op[]>()
+    const pending = [...this.store.pending.values()]
     for (const chunk of this.store.chunks) {
       const list = ops.get(chunk.space) ?? []
       list.push(...chunkOps(chunk))
       ops.set(chunk.space, list)
     }
+    for (const op of pending) {
+      const list = ops.get(op.space) ?? []
+      list.push(op)
+      ops.set(op.space, list)
+    }
     return {
       ops,
-      pending: [...this.store.pending.values()],
+      pending,
       meta: new Map(this.store.meta),
       lastChunk: this.store.nextKey - 1,
+      lastPending: this.store.nextKey - 1,
     }
   }
 
@@ -60,14 +70,38 @@ export class MemoryOpLog implements OpLog {
       ([key, value]) => [key, structuredClone(value)] as const,
     )
     for (const chunk of chunks) s.chunks.push({ key: s.nextKey++, ...chunk } as Chunk)
-    for (const op of pending) s.pending.set(op.id, op)
-    for (const id of write.pendingRemove ?? []) s.pending.delete(id)
+    if (pending.length) {
+      const key = s.nextKey++
+      for (const op of pending) {
+        s.pending.set(op.id, op)
+        s.pendingKeys.set(op.id, key)
+      }
+    }
+    const acknowledged: Op[] = []
+    for (const id of write.acknowledged ?? []) {
+      const op = s.pending.get(id)
+      if (!op) continue
+      s.pending.delete(id)
+      s.pendingKeys.delete(id)
+      acknowledged.push(op)
+    }
+    for (const [space, ops] of groupBySpace(acknowledged)) s.chunks.push({ key: s.nextKey++, space, ops })
+    for (const id of write.pendingRemove ?? []) {
+      s.pending.delete(id)
+      s.pendingKeys.delete(id)
+    }
     for (const [key, value] of meta) s.meta.set(key, value)
   }
 
-  async readSince(afterChunk: number) {
-    const chunks = this.store.chunks.filter(c => c.key > afterChunk)
-    return { ops: chunks.flatMap(chunkOps), lastChunk: Math.max(afterChunk, ...chunks.map(c => c.key)) }
+  async readSince(afterChunk: number, afterPending: number): Promise<LogSince> {
+    const s = this.store
+    const chunks = s.chunks.filter(c => c.key > afterChunk)
+    const pending = [...s.pending.values()].filter(op => s.pendingKeys.get(op.id)! > afterPending)
+    return {
+      ops: [...chunks.flatMap(chunkOps), ...pending],
+      lastChunk: Math.max(afterChunk, ...chunks.map(c => c.key)),
+      lastPending: Math.max(afterPending, ...pending.map(op => s.pendingKeys.get(op.id)!)),
+    }
   }
 
   async compact(space: string, live: readonly Op[], upToChunk: number): Promise<void> {

@@ -67,37 +67,84 @@ export function oplogConformance(label: string, open: (name: string) => Promise<
     it('keeps committed ops, pending ops and meta across reopening', async () => {
       const { name, log } = await fresh()
       const ops = [fakeOp('a', 1), fakeOp('b', 2), fakeOp('a', 3)]
-      await log.commit({ ops, pendingAdd: [ops[0]!], meta: { clock: '42', 'space:a': { cursor: 7 } } })
+      const local = fakeOp('a', 4)
+      await log.commit({ ops, pendingAdd: [local], meta: { clock: '42', 'space:a': { cursor: 7 } } })
       log.close()
       const again = await open(name)
       const loaded = await again.load()
-      expect(loaded.ops.get('a')).toEqual([ops[0], ops[2]])
+      // Pending ops are in the log too, after the appended ones.
+      expect(loaded.ops.get('a')).toEqual([ops[0], ops[2], local])
       expect(loaded.ops.get('b')).toEqual([ops[1]])
-      expect(loaded.pending).toEqual([ops[0]])
+      expect(loaded.pending).toEqual([local])
       expect(loaded.meta.get('clock')).toBe('42')
       expect(loaded.meta.get('space:a')).toEqual({ cursor: 7 })
       await again.destroy()
     })
 
-    it('removes acknowledged pending ops and keeps the rest', async () => {
-      const { log } = await fresh()
-      const ops = [fakeOp('a', 1), fakeOp('a', 2)]
-      await log.commit({ ops, pendingAdd: ops })
-      await log.commit({ pendingRemove: [ops[0]!.id] })
-      expect((await log.load()).pending).toEqual([ops[1]])
+    it('keeps acknowledged ops in the log, no longer pending, and shows them to other handles', async () => {
+      const { name, log } = await fresh()
+      const other = await open(name)
+      const ops = [fakeOp('a', 1), fakeOp('b', 2), fakeOp('a', 3)]
+      await log.commit({ pendingAdd: ops.slice(0, 2) })
+      await log.commit({ pendingAdd: [ops[2]!] })
+      const { lastChunk, lastPending } = await other.load()
+      await log.commit({ acknowledged: [ops[0]!.id, ops[1]!.id, 'not-pending'] })
+      const loaded = await log.load()
+      expect(loaded.pending).toEqual([ops[2]])
+      expect(loaded.ops.get('a')).toEqual([ops[0], ops[2]])
+      expect(loaded.ops.get('b')).toEqual([ops[1]])
+      // Acknowledged ops join the chunks: a tab reading what was appended sees them.
+      expect((await other.readSince(lastChunk, lastPending)).ops).toEqual([ops[0], ops[1]])
+      other.close()
       await log.destroy()
     })
 
-    it('appends in commit order and reads what other handles appended since', async () => {
+    it('takes removed pending ops out of the log', async () => {
+      const { log } = await fresh()
+      const ops = [fakeOp('a', 1), fakeOp('a', 2)]
+      await log.commit({ pendingAdd: ops })
+      await log.commit({ pendingRemove: [ops[0]!.id] })
+      const loaded = await log.load()
+      expect(loaded.pending).toEqual([ops[1]])
+      expect(loaded.ops.get('a')).toEqual([ops[1]])
+      await log.destroy()
+    })
+
+    it('settles acknowledged and removed ops of one commit together', async () => {
+      const { log } = await fresh()
+      const ops = [fakeOp('a', 1), fakeOp('a', 2), fakeOp('a', 3)]
+      await log.commit({ pendingAdd: ops })
+      await log.commit({ acknowledged: [ops[0]!.id], pendingRemove: [ops[1]!.id] })
+      const loaded = await log.load()
+      expect(loaded.pending).toEqual([ops[2]])
+      expect(loaded.ops.get('a')).toEqual([ops[0], ops[2]])
+      await log.destroy()
+    })
+
+    it('compacting a space keeps its pending ops', async () => {
+      const { log } = await fresh()
+      await log.commit({ ops: [fakeOp('a', 1), fakeOp('a', 2)] })
+      await log.commit({ pendingAdd: [fakeOp('a', 3)] })
+      const { lastChunk } = await log.load()
+      await log.compact('a', [fakeOp('a', 2)], lastChunk)
+      const loaded = await log.load()
+      expect(loaded.ops.get('a')).toEqual([fakeOp('a', 2), fakeOp('a', 3)])
+      expect(loaded.pending).toEqual([fakeOp('a', 3)])
+      await log.destroy()
+    })
+
+    it('appends in commit order and reads what other handles appended since, pending ops too', async () => {
       const { name, log } = await fresh()
       const other = await open(name)
-      await log.commit({ ops: [fakeOp('a', 1)] })
-      const { lastChunk } = await log.load()
+      await log.commit({ ops: [fakeOp('a', 1)], pendingAdd: [fakeOp('a', 9)] })
+      const { lastChunk, lastPending } = await log.load()
       await other.commit({ ops: [fakeOp('a', 2), fakeOp('a', 3)] })
-      const since = await log.readSince(lastChunk)
-      expect(since.ops.map(op => op.record)).toEqual(['r2', 'r3'])
+      await other.commit({ pendingAdd: [fakeOp('b', 4)] })
+      const since = await log.readSince(lastChunk, lastPending)
+      expect(since.ops.map(op => op.record)).toEqual(['r2', 'r3', 'r4'])
       expect(since.lastChunk).toBeGreaterThan(lastChunk)
-      expect((await log.readSince(since.lastChunk)).ops).toEqual([])
+      expect(since.lastPending).toBeGreaterThan(lastPending)
+      expect((await log.readSince(since.lastChunk, since.lastPending)).ops).toEqual([])
       other.close()
       await log.destroy()
     })
@@ -136,10 +183,10 @@ export function oplogConformance(label: string, open: (name: string) => Promise<
     it('gives other handles the ops of pages appended since, and compacts pages away', async () => {
       const { name, log } = await fresh()
       const other = await open(name)
-      const { lastChunk } = await log.load()
+      const { lastChunk, lastPending } = await log.load()
       const { page, ops } = fakePage('a', [5, 6])
       await other.commit({ pages: [page] })
-      const since = await log.readSince(lastChunk)
+      const since = await log.readSince(lastChunk, lastPending)
       expect(since.ops).toEqual(ops)
       await log.compact('a', [ops[1]!], since.lastChunk)
       expect((await log.load()).ops.get('a')).toEqual([ops[1]])

@@ -198,18 +198,38 @@ describe('Replica: sync side', () => {
     expect(replica.cursor('s')).toBe(5)
   })
 
-  it('its own pending ops coming back move the cursor without a commit; the next commit saves it', async () => {
+  it('its own pending ops coming back are acknowledged with the cursor, in one commit', async () => {
     const store = new MemoryStore()
     const log = new CountingLog(store)
     const replica = await open(store, log)
     const op = await replica.write('s', 'items', 'x', 'update', { v: 1 })
+    const other = await replica.write('s', 'items', 'y', 'update', { v: 2 })
     const commits = log.commits
+    // The answer to the push was lost; the op comes back from the server all the same.
     await replica.applyRemote('s', [op], 1)
-    expect(log.commits).toBe(commits)
+    expect(log.commits).toBe(commits + 1)
     expect(replica.cursor('s')).toBe(1)
+    expect(replica.pendingOps()).toEqual([other])
+    const reopened = await open(store)
+    expect(reopened.cursor('s')).toBe(1)
+    expect(reopened.pendingOps()).toEqual([other])
+    expect(reopened.get('s', 'items', 'x')).toEqual({ v: 1 })
+    // The push's answer arriving late changes nothing.
+    expect(await replica.acknowledge([{ id: op.id, status: 'accepted' }])).toEqual([])
+    expect(replica.pendingOps()).toEqual([other])
+  })
+
+  it('a cursor moved past superseded ops alone is saved with the next commit', async () => {
+    const store = new MemoryStore()
+    const log = new CountingLog(store)
+    const replica = await open(store, log)
+    const commits = log.commits
+    await replica.applyRemote('s', [], 5)
+    expect(log.commits).toBe(commits)
+    expect(replica.cursor('s')).toBe(5)
     expect((await open(store)).cursor('s')).toBe(0)
-    await replica.acknowledge([{ id: op.id, status: 'accepted' }])
-    expect((await open(store)).cursor('s')).toBe(1)
+    await replica.write('s', 'items', 'x', 'update', { v: 1 })
+    expect((await open(store)).cursor('s')).toBe(5)
   })
 
   it('removing a rejected local op shows again what it had superseded', async () => {
@@ -265,14 +285,21 @@ describe('Replica: sync side', () => {
     )
   })
 
-  it('two tabs on one store see each other through the log', async () => {
+  it('two tabs on one store see each other through the log, pending writes and acknowledged ones', async () => {
     const store = new MemoryStore()
     const tab1 = await open(store)
     const tab2 = await open(store)
     expect(tab2.device).toBe(tab1.device)
-    await tab1.write('s', 'items', 'a', 'update', { v: 1 })
+    const a = await tab1.write('s', 'items', 'a', 'update', { v: 1 })
     await tab2.catchUpWithTabs()
     expect(tab2.get('s', 'items', 'a')).toEqual({ v: 1 })
+    // Acknowledged, the op moves into the log's chunks: read again, it changes nothing.
+    await tab1.acknowledge([{ id: a.id, status: 'accepted' }])
+    await tab2.catchUpWithTabs()
+    expect(tab2.get('s', 'items', 'a')).toEqual({ v: 1 })
+    await tab1.write('s', 'items', 'b', 'update', { v: 2 })
+    await tab2.catchUpWithTabs()
+    expect(tab2.get('s', 'items', 'b')).toEqual({ v: 2 })
   })
 })
 

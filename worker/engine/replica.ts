@@ -73,6 +73,7 @@ export class Replica {
   private readonly listeners = new Set<(change: Change) => void>()
   private readonly commits: GroupCommit
   private lastChunk: number
+  private lastPending: number
   /** Meta state moved in memory and saved with the next commit (cursors over ops already held). */
   private unsaved: Record<string, unknown> = {}
 
@@ -81,12 +82,14 @@ export class Replica {
     private readonly signer: Ed25519Signer,
     lastTimeNs: bigint,
     lastChunk: number,
+    lastPending: number,
   ) {
     this.device = toBase64url(signer.publicKey)
     this.skew = createSkewEstimator()
     this.currentClock = this.newClock(lastTimeNs)
     this.commits = new GroupCommit(write => options.log.commit(write))
     this.lastChunk = lastChunk
+    this.lastPending = lastPending
   }
 
   /** Opens the replica stored in `options.log`, creating the device identity on first use. */
@@ -104,7 +107,7 @@ export class Replica {
       for (const op of ops) if (op.hlc > latest) latest = op.hlc
     const latestNs = parseHlc(latest)?.time ?? 0n
     if (latestNs > lastTimeNs) lastTimeNs = latestNs
-    const replica = new Replica(options, signer, lastTimeNs, loaded.lastChunk)
+    const replica = new Replica(options, signer, lastTimeNs, loaded.lastChunk, loaded.lastPending)
     for (const [key, value] of loaded.meta) {
       if (key.startsWith('space:'))
         replica.runtime(key.slice(6)).cursor = (value as { cursor: number }).cursor
@@ -139,7 +142,7 @@ export class Replica {
     const checked = checkOpSchema(unsigned, this.schemaOf(space))
     if (!checked.ok) throw new SynclineError(checked.error.code, checked.error.message)
     const op = await signOp(unsigned, this.signer)
-    await this.submit({ ops: [op], pendingAdd: [op] })
+    await this.submit({ pendingAdd: [op] })
     this.pending.set(op.id, op)
     this.mergeAndAnnounce(space, [op], 'local')
     return op
@@ -231,23 +234,29 @@ export class Replica {
     const runtime = this.runtime(space)
     const next = cursor !== undefined && cursor > runtime.cursor ? cursor : runtime.cursor
     this.observeAll(ops)
-    // This device's pending ops coming back (the live echo of its own push) are in the
-    // log and merged already: only the cursor moves, saved with the next commit.
-    const fresh = ops.filter(op => !this.pending.has(op.id))
-    if (fresh.length === 0) {
+    // This device's pending ops coming back (the live echo of its own push, or a pull
+    // after an answer that was lost) are in the log and merged already. The server has
+    // them: they are acknowledged here, in the same commit as the rest.
+    const echoed: string[] = []
+    for (const op of ops) if (this.pending.has(op.id)) echoed.push(op.id)
+    const fresh = echoed.length ? ops.filter(op => !this.pending.has(op.id)) : ops
+    if (ops.length === 0) {
+      // Only the cursor moves (past superseded ops), saved with the next commit.
       runtime.cursor = next
       this.unsaved[spaceKey(space)] = { cursor: next }
       return
     }
     const stored = this.submit({
-      ...(page ? { pages: [{ space, ...page }] } : { ops: fresh }),
+      ...(fresh.length === 0 ? {} : page ? { pages: [{ space, ...page }] } : { ops: fresh }),
+      ...(echoed.length ? { acknowledged: echoed } : {}),
       meta: { [spaceKey(space)]: { cursor: next } },
     })
     // A page of thousands of ops lets its commit start (values cloned and sent) first, to
     // be written while it is merged and shown; a live op or a few are shown first.
     if (fresh.length > SHOW_FIRST) await Promise.resolve()
-    this.mergeAndAnnounce(space, fresh, 'remote', stored)
+    if (fresh.length) this.mergeAndAnnounce(space, fresh, 'remote', stored)
     await stored
+    for (const id of echoed) this.pending.delete(id)
     runtime.cursor = next
   }
 
@@ -267,7 +276,7 @@ export class Replica {
       else if (result.status === 'rejected' && result.error) rejected.push({ op, error: result.error })
     }
     if (done.length) {
-      await this.submit({ pendingRemove: done })
+      await this.submit({ acknowledged: done })
       for (const id of done) this.pending.delete(id)
     }
     return rejected
@@ -291,11 +300,17 @@ export class Replica {
     const loaded = await this.options.log.load()
     const gone = new Set<string>()
     const rebuilt: [string, Op[], Op[]][] = []
+    const pending = new Set(loaded.pending.map(op => op.id))
     for (const [space, ids] of spaces) {
       const drop = new Set(ids)
       const stored = loaded.ops.get(space) ?? []
       const kept = stored.filter(op => !drop.has(op.id))
-      await this.options.log.compact(space, kept, loaded.lastChunk)
+      // Pending ops stay where they are (dropped ones leave with `pendingRemove`).
+      await this.options.log.compact(
+        space,
+        kept.filter(op => !pending.has(op.id)),
+        loaded.lastChunk,
+      )
       for (const id of drop) gone.add(id)
       rebuilt.push([space, kept, stored.filter(op => drop.has(op.id))])
     }
@@ -312,6 +327,7 @@ export class Replica {
     await this.commits.flush()
     const loaded = await this.options.log.load()
     this.lastChunk = Math.max(this.lastChunk, loaded.lastChunk)
+    this.lastPending = Math.max(this.lastPending, loaded.lastPending)
     this.pending.clear()
     for (const op of loaded.pending) this.pending.set(op.id, op)
     this.rebuild(space, loaded.ops.get(space) ?? [], [])
@@ -320,6 +336,7 @@ export class Replica {
   /**
    * Takes the pending set from the log: a tab that becomes leader may have missed
    * other tabs' messages (a tab that crashed mid-write), but never their commits.
+   * Pending ops are not in the chunks `catchUpWithTabs` reads: those missed are merged here.
    */
   async reloadPending(): Promise<void> {
     await this.commits.flush()
@@ -329,6 +346,7 @@ export class Replica {
       this.pending.set(op.id, op)
       this.clock.observe(op.hlc)
     }
+    for (const [space, list] of groupBySpace(loaded.pending)) this.mergeAndAnnounce(space, list, 'tab')
   }
 
   /** Replaces a space's merged state by one built from `ops`, and announces every record. */
@@ -366,7 +384,7 @@ export class Replica {
       hlc: this.clock.now(),
     }))
     const fresh = await Promise.all(unsigned.map(op => signOp(op, this.signer)))
-    await this.submit({ ops: fresh, pendingAdd: fresh })
+    await this.submit({ pendingAdd: fresh })
     for (const op of fresh) this.pending.set(op.id, op)
     await this.removeFromSpaces(groupIds(ops))
     return fresh
@@ -374,8 +392,10 @@ export class Replica {
 
   /** Adds the ops other tabs committed since this tab last looked. */
   async catchUpWithTabs(): Promise<void> {
-    const { ops, lastChunk } = await this.options.log.readSince(this.lastChunk)
-    this.lastChunk = lastChunk
+    const since = await this.options.log.readSince(this.lastChunk, this.lastPending)
+    this.lastChunk = since.lastChunk
+    this.lastPending = since.lastPending
+    const { ops } = since
     this.observeAll(ops)
     for (const [space, list] of groupBySpace(ops)) this.mergeAndAnnounce(space, list, 'tab')
   }

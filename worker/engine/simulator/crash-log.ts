@@ -5,7 +5,7 @@
  */
 import type { Op } from '../../../src/core/op.ts'
 import { MemoryOpLog, type MemoryStore } from '../memory-oplog.ts'
-import type { LoadedLog, LogWrite, OpLog } from '../oplog.ts'
+import type { LoadedLog, LogSince, LogWrite, OpLog } from '../oplog.ts'
 
 export class CrashLog implements OpLog {
   private readonly inner: MemoryOpLog
@@ -35,9 +35,9 @@ export class CrashLog implements OpLog {
     return this.inner.commit(write)
   }
 
-  async readSince(afterChunk: number): Promise<{ ops: Op[]; lastChunk: number }> {
+  async readSince(afterChunk: number, afterPending: number): Promise<LogSince> {
     this.check()
-    return this.inner.readSince(afterChunk)
+    return this.inner.readSince(afterChunk, afterPending)
   }
 
   async compact(space: string, live: readonly Op[], upToChunk: number): Promise<void> {

@@ -24,7 +24,11 @@ interface Bench {
   stampedWrites(space: string, count: number, gapMs: number): Promise<void>
   startWatch(space: string): void
   watched(): number[]
-  coldStart(space: string, count: number): Promise<{ ms: number; firstProgressMs: number | null }>
+  coldStart(
+    space: string,
+    count: number,
+  ): Promise<{ ms: number; shownMs: number; firstProgressMs: number | null }>
+  reopen(space: string, count: number): Promise<number>
   connected(): Promise<void>
   openSpace(space: string): void
 }
@@ -160,7 +164,8 @@ try {
         if (pushed.status !== 200)
           throw new Error(`seeding failed: ${JSON.stringify(pushed.body).slice(0, 200)}`)
       }
-      const reader = await open(`cold-${n}-${Date.now()}`, sync.url)
+      const readerName = `cold-${n}-${Date.now()}`
+      const reader = await open(readerName, sync.url)
       const served = bytesServed(sync.port)
       const result = await reader.evaluate(
         ([s, count]) => bench.coldStart(s as string, count as number),
@@ -168,7 +173,7 @@ try {
       )
       const received = bytesServed(sync.port) - served
       rows.push({
-        what: `cold start ${n.toLocaleString('en-US')} records -> all shown (progress after ${Math.round(result.firstProgressMs ?? 0)} ms)`,
+        what: `cold start ${n.toLocaleString('en-US')} records -> all shown (${ms(result.shownMs / 1000)} s) and persisted (progress after ${Math.round(result.firstProgressMs ?? 0)} ms)`,
         p50: ms(result.ms / 1000),
         p99: null,
         unit: 's',
@@ -182,6 +187,20 @@ try {
         target: n === 100_000 ? '<= 9' : '',
       })
       await reader.close()
+      // The same replica opened again (no server: the stored records alone).
+      const again = await open(readerName)
+      const reopenMs = await again.evaluate(
+        ([s, count]) => bench.reopen(s as string, count as number),
+        [space, n],
+      )
+      rows.push({
+        what: `reopen with ${n.toLocaleString('en-US')} records stored -> all shown (from createClient)`,
+        p50: ms(reopenMs / 1000),
+        p99: null,
+        unit: 's',
+        target: '',
+      })
+      await again.close()
     }
   } finally {
     await sync.close()

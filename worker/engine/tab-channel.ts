@@ -4,6 +4,12 @@
  * ops, after they are durable, for the lowest latency; everything else only says
  * "the log changed" and each tab reads what it lacks from the log itself, so a lost
  * message can delay a tab but never make it wrong.
+ *
+ * A tab alone sends nothing: a broadcast costs its worker about 0.1 ms, a tenth of a
+ * local write. A tab says `hello` when it opens and tabs already there answer `here`;
+ * the first time a tab learns it is not alone it reads the log for what it may have
+ * missed and tells the others to do the same (`log-changed`), which covers whatever
+ * was not sent before.
  */
 import type { Op } from '../../src/core/op.ts'
 import type { SharedStatus } from './status.ts'
@@ -15,6 +21,9 @@ export type TabMessage =
   | { type: 'log-changed' }
   /** Ops taken out of a space (rejected, forged, re-stamped): rebuild it from the log. */
   | { type: 'removed'; space: string }
+  /** A tab opened (`hello`), and the answer of the tabs already there (`here`). */
+  | { type: 'hello' }
+  | { type: 'here' }
   /** The leader's view of sync, for every tab's status. */
   | { type: 'status'; status: SharedStatus }
   /** Sync paused or resumed (the demo's offline switch, an app's "work offline"). */
@@ -38,7 +47,20 @@ export interface TabChannel {
 export function openTabChannel(name: string, onMessage: (message: TabMessage) => void): TabChannel {
   if (typeof BroadcastChannel === 'undefined') return { post() {}, close() {} }
   const channel = new BroadcastChannel(`syncline:${name}`)
-  channel.onmessage = event => onMessage(event.data as TabMessage)
+  let alone = true
+  const meet = () => {
+    if (!alone) return
+    alone = false
+    channel.postMessage({ type: 'log-changed' } satisfies TabMessage)
+    onMessage({ type: 'log-changed' })
+  }
+  channel.onmessage = event => {
+    const message = event.data as TabMessage
+    if (message.type === 'hello') channel.postMessage({ type: 'here' } satisfies TabMessage)
+    meet()
+    if (message.type !== 'hello' && message.type !== 'here') onMessage(message)
+  }
+  channel.postMessage({ type: 'hello' } satisfies TabMessage)
   let waiting: Op[] = []
   let closed = false
   const flush = () => {
@@ -48,6 +70,7 @@ export function openTabChannel(name: string, onMessage: (message: TabMessage) =>
   }
   return {
     post: message => {
+      if (alone) return
       if (message.type === 'ops') {
         if (waiting.length === 0) queueMicrotask(flush)
         for (const op of message.ops) waiting.push(op)

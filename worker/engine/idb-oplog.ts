@@ -61,10 +61,22 @@ export async function openIdbOpLog(name: string): Promise<OpLog> {
 }
 
 class IdbOpLog implements OpLog {
+  /**
+   * The pending value each pending op this handle has seen is in: acknowledging ops then
+   * reads and rewrites only their values, not every pending value (which made a burst
+   * of writes on a live connection quadratic). Ops another tab added and this handle
+   * never read are found by a scan, which fills the map.
+   */
+  private readonly pendingKeys = new Map<string, number>()
+
   constructor(
     private readonly db: IDBPDatabase<LogSchema>,
     private readonly name: string,
   ) {}
+
+  private notePending(ops: readonly Op[], key: number): void {
+    for (const op of ops) this.pendingKeys.set(op.id, key)
+  }
 
   async load(): Promise<LoadedLog> {
     const tx = this.db.transaction(['chunks', 'pending', 'meta'])
@@ -85,6 +97,8 @@ class IdbOpLog implements OpLog {
     for (const chunk of chunks) append(chunk.space, chunkOps(chunk))
     const pendingOps = pending.flat()
     for (const [space, list] of groupBySpace(pendingOps)) append(space, list)
+    this.pendingKeys.clear()
+    pending.forEach((value, i) => this.notePending(value, pendingKeys[i]!))
     const meta = new Map(metaKeys.map((key, i) => [key, metaValues[i]]))
     return {
       ops,
@@ -110,13 +124,18 @@ class IdbOpLog implements OpLog {
       if (stores.length === 0) return
       const tx = this.db.transaction(stores, 'readwrite')
       const writes: Promise<unknown>[] = []
+      let addedKey: Promise<number> | undefined
+      let settled: string[] = []
       try {
         for (const [space, ops] of groupBySpace(write.ops ?? []))
           writes.push(tx.objectStore('chunks').add({ space, ops }))
         for (const page of write.pages ?? []) writes.push(tx.objectStore('chunks').add(pageToStore(page)))
-        if (write.pendingAdd?.length) writes.push(tx.objectStore('pending').add([...write.pendingAdd]))
+        if (write.pendingAdd?.length)
+          writes.push((addedKey = tx.objectStore('pending').add([...write.pendingAdd])))
         if (acknowledged.length || removed.length) {
-          const settling = settlePending(tx.objectStore('pending'), acknowledged, removed).then(done =>
+          settled = [...acknowledged, ...removed]
+          const store = tx.objectStore('pending')
+          const settling = settlePending(store, acknowledged, removed, this.pendingKeys).then(done =>
             Promise.all(
               [...groupBySpace(done)].map(([space, ops]) => tx.objectStore('chunks').add({ space, ops })),
             ),
@@ -132,6 +151,8 @@ class IdbOpLog implements OpLog {
         throw error
       }
       await Promise.all([...writes, tx.done])
+      if (addedKey) this.notePending(write.pendingAdd!, await addedKey)
+      for (const id of settled) this.pendingKeys.delete(id)
     })
   }
 
@@ -145,6 +166,7 @@ class IdbOpLog implements OpLog {
       tx.objectStore('pending').getAllKeys(pendingAfter),
       tx.objectStore('pending').getAll(pendingAfter),
     ])
+    pending.forEach((value, i) => this.notePending(value, pendingKeys[i]!))
     return {
       ops: [...chunks.flatMap(chunkOps), ...pending.flat()],
       lastChunk: keys.length ? keys[keys.length - 1]! : afterChunk,
@@ -194,29 +216,59 @@ class IdbOpLog implements OpLog {
 
 /**
  * Takes acknowledged and removed ops out of the pending values, rewriting only the
- * values that change; answers the acknowledged ones, for the caller to append.
+ * values that change; answers the acknowledged ones, for the caller to append. Reads
+ * the values `keys` names, or every value when an op is not in it (and notes where
+ * the others are).
  */
 async function settlePending(
   store: IDBPObjectStore<LogSchema, ('chunks' | 'pending' | 'meta')[], 'pending', 'readwrite'>,
   acknowledged: readonly string[],
   removed: readonly string[],
+  keys: Map<string, number>,
 ): Promise<Op[]> {
   const acked = new Set(acknowledged)
   const gone = new Set(removed)
   const done: Op[] = []
-  let cursor = await store.openCursor()
-  while (cursor) {
-    const ops = cursor.value
+  /** The ops of a value that stay pending; the acknowledged ones go to `done`. */
+  const settle = (ops: Op[]): Op[] => {
     const kept: Op[] = []
     for (const op of ops) {
       if (acked.has(op.id)) done.push(op)
       else if (!gone.has(op.id)) kept.push(op)
     }
+    return kept
+  }
+  const values = new Set<number>()
+  for (const id of [...acked, ...gone]) {
+    const key = keys.get(id)
+    if (key === undefined) return settleAll(store, settle, keys).then(() => done)
+    values.add(key)
+  }
+  for (const key of values) {
+    const ops = await store.get(key)
+    if (!ops) continue // settled by another tab
+    const kept = settle(ops)
+    if (kept.length === 0) await store.delete(key)
+    else if (kept.length !== ops.length) await store.put(kept, key)
+  }
+  return done
+}
+
+/** `settlePending` over every pending value, noting where each op that stays is. */
+async function settleAll(
+  store: IDBPObjectStore<LogSchema, ('chunks' | 'pending' | 'meta')[], 'pending', 'readwrite'>,
+  settle: (ops: Op[]) => Op[],
+  keys: Map<string, number>,
+): Promise<void> {
+  let cursor = await store.openCursor()
+  while (cursor) {
+    const ops = cursor.value
+    const kept = settle(ops)
+    for (const op of kept) keys.set(op.id, cursor.key)
     if (kept.length === 0) await cursor.delete()
     else if (kept.length !== ops.length) await cursor.update(kept)
     cursor = await cursor.continue()
   }
-  return done
 }
 
 /** Maps storage failures to coded errors; a full disk is `quota_exceeded`. */

@@ -31,6 +31,22 @@ describe('sync loop: live ops', () => {
     expect(netB.sockets).toHaveLength(1)
   })
 
+  it('writes committed together leave in one push over the socket, not one push each', async () => {
+    const { server, a, b, space, loopA } = await twoConnected()
+    const netA = new TestNetwork()
+    await loopA.stop()
+    const live = syncLoop(a, server.url, { network: netA })
+    live.start()
+    await statusUntil(live, s => s.connected)
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => a.write(space, 'items', `burst${i}`, 'create', { i })),
+    )
+    await statusUntil(live, s => s.pendingOps === 0)
+    await until(b, () => b.list(space, 'items').length === 200)
+    // The 200 writes share a commit or two; before, each write sent its own push.
+    expect(netA.sent.filter(type => type === 'push').length).toBeLessThanOrEqual(3)
+  })
+
   it('reconnect after a drop resumes from the cursor with nothing lost', async () => {
     const { server, a, b, space, netB, loopA, loopB } = await twoConnected()
     netB.offline = true

@@ -100,6 +100,7 @@ class SyncLoopImpl implements SyncLoop {
   private readonly pullRun: Coalesced
   private readonly cycleRun: Coalesced
   private started = false
+  private pushScheduled = false
   private socket: LiveSocket | undefined
   private timer: unknown
   private stopListening: (() => void) | undefined
@@ -306,11 +307,19 @@ class SyncLoopImpl implements SyncLoop {
   // ---- pushing --------------------------------------------------------------------
 
   private pushSoon(): void {
-    // Over the open socket a write leaves at once, not after the answer to the one before.
-    const push = this.socket?.isOpen ? this.pusher.pushNew() : this.pushRun.run()
-    push.catch(error => {
-      this.fail(error)
-      if (isNetworkError(error)) this.retryLater()
+    // Writes committed together (a burst shares one commit) leave in one push, a
+    // microtask later: nothing for a lone write, where a push per write made a burst
+    // on a live connection sort and send the pending set once for every write.
+    if (this.pushScheduled) return
+    this.pushScheduled = true
+    queueMicrotask(() => {
+      this.pushScheduled = false
+      // Over the open socket a write leaves at once, not after the answer to the one before.
+      const push = this.socket?.isOpen ? this.pusher.pushNew() : this.pushRun.run()
+      push.catch(error => {
+        this.fail(error)
+        if (isNetworkError(error)) this.retryLater()
+      })
     })
   }
 

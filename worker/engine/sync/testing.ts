@@ -47,6 +47,8 @@ export class TestNetwork {
   deaf = false
   readonly requests: string[] = []
   readonly sockets: SocketLike[] = []
+  /** The type of every message the sockets sent. */
+  readonly sent: string[] = []
 
   readonly fetch: SyncIo['fetch'] = async (input, init) => {
     const url = new URL(input)
@@ -63,6 +65,11 @@ export class TestNetwork {
       constructor(url: string) {
         super(network.offline ? 'ws://127.0.0.1:1/offline' : url)
         network.sockets.push(this as unknown as SocketLike)
+      }
+
+      override send(data: string): void {
+        network.sent.push((JSON.parse(data) as { type: string }).type)
+        super.send(data)
       }
 
       override emit(event: string | symbol, ...args: unknown[]): boolean {

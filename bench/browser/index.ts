@@ -145,6 +145,19 @@ try {
       target: 'p50 <= 2, p99 <= 8',
     })
 
+    // The same burst with the server connected: the writes are pushed as they commit.
+    const own = await alice.evaluate(() => bench.createSpace())
+    await alice.evaluate(s => bench.stampedWrites(s, 1, 0), own)
+    const online: number[] = []
+    for (let r = 0; r < 3; r++) online.push(await alice.evaluate(s => bench.burst(s, 10_000), own))
+    rows.push({
+      what: '10k writes back to back, all durable, connected to the server',
+      p50: Math.round(median(online)),
+      p99: null,
+      unit: 'writes/s',
+      target: '>= 10,000',
+    })
+
     const seeder = await TestDevice.connect(sync.url)
     // 1,000,000 records take minutes to sign and push: only with BENCH_COLD_1M=1.
     const sizes = process.env.BENCH_COLD_1M === '1' ? [10_000, 100_000, 1_000_000] : [10_000, 100_000]

@@ -168,8 +168,12 @@ export class Replica {
     return out
   }
 
-  onChange(listener: (change: Change) => void): () => void {
-    this.listeners.add(listener)
+  onChange(listener: (change: Change) => void, options: { first?: boolean } = {}): () => void {
+    if (options.first) {
+      const rest = [...this.listeners]
+      this.listeners.clear()
+      for (const l of [listener, ...rest]) this.listeners.add(l)
+    } else this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
 

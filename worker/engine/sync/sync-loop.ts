@@ -170,12 +170,16 @@ class SyncLoopImpl implements SyncLoop {
   start(): void {
     if (this.started) return
     this.started = true
-    this.stopListening = this.replica.onChange(change => {
-      // Offline too: a service worker may queue the push (a 202), and without one
-      // the failed attempt only schedules the retry that would come anyway.
-      if (change.source !== 'remote') this.pushSoon()
-      this.hub.set({ pendingOps: this.replica.pendingCount })
-    })
+    // First among the listeners: a write is on its way to the server before it is shown.
+    this.stopListening = this.replica.onChange(
+      change => {
+        // Offline too: a service worker may queue the push (a 202), and without one
+        // the failed attempt only schedules the retry that would come anyway.
+        if (change.source !== 'remote') this.pushSoon()
+        this.hub.set({ pendingOps: this.replica.pendingCount })
+      },
+      { first: true },
+    )
     void this.cycleRun.run()
   }
 
@@ -307,19 +311,25 @@ class SyncLoopImpl implements SyncLoop {
   // ---- pushing --------------------------------------------------------------------
 
   private pushSoon(): void {
-    // Writes committed together (a burst shares one commit) leave in one push, a
-    // microtask later: nothing for a lone write, where a push per write made a burst
-    // on a live connection sort and send the pending set once for every write.
+    // Over the open socket the first write of a turn leaves at once, not after the
+    // answer to the one before. Writes committed with it (a burst shares one commit)
+    // follow together a microtask later: a push per write sorted and sent the pending
+    // set once for every write.
     if (this.pushScheduled) return
     this.pushScheduled = true
+    const live = this.socket?.isOpen
+    if (live) this.pushing(this.pusher.pushNew())
     queueMicrotask(() => {
       this.pushScheduled = false
-      // Over the open socket a write leaves at once, not after the answer to the one before.
-      const push = this.socket?.isOpen ? this.pusher.pushNew() : this.pushRun.run()
-      push.catch(error => {
-        this.fail(error)
-        if (isNetworkError(error)) this.retryLater()
-      })
+      if (!live) this.pushing(this.pushRun.run())
+      else if (this.socket?.isOpen) this.pushing(this.pusher.pushNew())
+    })
+  }
+
+  private pushing(push: Promise<void>): void {
+    push.catch(error => {
+      this.fail(error)
+      if (isNetworkError(error)) this.retryLater()
     })
   }
 

@@ -14,7 +14,7 @@ import { type ErrorInfo, SynclineError } from '../../src/core/errors.ts'
 import { compareOps, type Op, type OpLimits } from '../../src/core/op.ts'
 import type { Schema } from '../../src/core/schema.ts'
 import { validateOps } from '../../src/core/validate.ts'
-import { nodeSha256 } from '../node-ed25519.ts'
+import { nodeSha256, nodeSha256Hex } from '../node-ed25519.ts'
 import type { Logger } from '../log.ts'
 import type { OpFilter, OpRow, SpaceInfo, Store } from '../store/store.ts'
 import type { ClientPool } from './client-pool.ts'
@@ -109,6 +109,7 @@ export class SyncService {
       verifier: this.options.verifier,
       limits: this.options.opLimits,
       sha256: nodeSha256,
+      sha256Hex: nodeSha256Hex,
     })
     const results: PushResult[] = new Array(inputs.length)
     const bySpace = new Map<string, { op: Op; index: number }[]>()

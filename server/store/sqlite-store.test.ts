@@ -32,27 +32,6 @@ describe('sqlite store layout', () => {
     expect(() => sqliteStore(path)).toThrow(/layout 0/)
   })
 
-  it('makes new files with 16 KiB pages and opens files with other page sizes as they are', async () => {
-    const fresh = join(dir, 'fresh.db')
-    await sqliteStore(fresh).close()
-    const older = join(dir, 'small-pages.db')
-    const db = new Database(older)
-    db.pragma('page_size = 4096')
-    db.pragma('journal_mode = WAL')
-    db.close()
-    const store = sqliteStore(older)
-    await store.append('s', [fakeOp()])
-    await store.close()
-    for (const [path, size] of [
-      [fresh, 16_384],
-      [older, 4096],
-    ] as const) {
-      const check = new Database(path)
-      expect(check.pragma('page_size', { simple: true })).toBe(size)
-      check.close()
-    }
-  })
-
   it('keeps filtered counts current as ops arrive, leave the live set and are pruned', async () => {
     const store = sqliteStore(':memory:')
     const filter = { liveOnly: true, collections: ['items'] }

@@ -89,8 +89,6 @@ function toRow(raw: RawOp): OpRow {
   }
 }
 
-const PAGE_SIZE = 16_384
-
 /** Counts cached per filter are dropped wholesale past this many. */
 const MAX_CACHED_COUNTS = 1000
 
@@ -101,10 +99,6 @@ function toInfo(row: SpaceRow): SpaceInfo {
 /** Opens (creating when needed) a SQLite store at `path` (':memory:' for a throwaway one). */
 export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const db = new Database(path)
-  // Only takes effect on a new file (before WAL mode and the first table): 16 KiB pages
-  // carry four times the rows per WAL frame and per checkpoint interval, which took a
-  // third off the commit time of 1,000-op pushes (the id index dirties pages all over).
-  db.pragma(`page_size = ${PAGE_SIZE}`)
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
   db.pragma('busy_timeout = 5000')

@@ -5,19 +5,22 @@
  * listeners about every commit so live subscribers get the ops at once.
  *
  * A push is validated outside any lock (signature checks are the expensive part and
- * run in parallel); then, per space and holding that space's lock, the new ops are
- * merged in hlc order and committed in one transaction. Only after the commit
- * resolves are `accepted` results sent (PROTOCOL.md §7: durable before accepted).
+ * run in parallel); then, per space, it waits in the space's commit queue: holding
+ * that space's lock, the new ops of every push queued by then are merged (each push's
+ * in hlc order) and committed in one transaction (group commit, `commit-queue.ts`).
+ * Only after the commit resolves are `accepted` results sent (PROTOCOL.md §7: durable
+ * before accepted).
  */
 import type { Verifier } from '../../src/core/ed25519.ts'
 import { type ErrorInfo, SynclineError } from '../../src/core/errors.ts'
 import { compareOps, type Op, type OpLimits } from '../../src/core/op.ts'
 import type { Schema } from '../../src/core/schema.ts'
 import { validateOps } from '../../src/core/validate.ts'
-import { nodeSha256 } from '../node-ed25519.ts'
+import { nodeSha256, nodeSha256Hex } from '../node-ed25519.ts'
 import type { Logger } from '../log.ts'
 import type { OpFilter, OpRow, SpaceInfo, Store } from '../store/store.ts'
 import type { ClientPool } from './client-pool.ts'
+import { CommitQueue } from './commit-queue.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { toNewOp, toOp } from './op-rows.ts'
 import { SpaceCache } from './space-cache.ts'
@@ -71,9 +74,25 @@ export interface SyncServiceOptions {
 
 const EMPTY_SCHEMA: Schema = new Map()
 
+/** The valid ops of one push in one space, waiting for a commit; `results` is the push's. */
+interface PushPart {
+  device: string
+  items: { op: Op; index: number }[]
+  results: PushResult[]
+}
+
+interface QueuedOp {
+  op: Op
+  index: number
+  part: PushPart
+}
+
 export class SyncService {
   readonly spaces: SpaceCache
   private readonly lock = new KeyedLock()
+  private readonly commits = new CommitQueue<PushPart>(this.lock, (space, parts) =>
+    this.commitSpace(space, parts),
+  )
   private readonly listeners = new Set<(commit: Commit) => void>()
 
   constructor(private readonly options: SyncServiceOptions) {
@@ -109,6 +128,7 @@ export class SyncService {
       verifier: this.options.verifier,
       limits: this.options.opLimits,
       sha256: nodeSha256,
+      sha256Hex: nodeSha256Hex,
     })
     const results: PushResult[] = new Array(inputs.length)
     const bySpace = new Map<string, { op: Op; index: number }[]>()
@@ -126,45 +146,45 @@ export class SyncService {
       list.push({ op, index })
     })
     if (bySpace.size > 0) {
-      await this.lock.with(bySpace.keys(), async () => {
-        for (const [space, items] of bySpace) await this.commitSpace(device, space, items, results)
-      })
+      await Promise.all(
+        Array.from(bySpace, ([space, items]) => this.commits.add(space, { device, items, results })),
+      )
       for (const space of bySpace.keys()) this.options.pool.seen(space, device)
     }
     return results
   }
 
-  /** Merges and commits the valid ops of one space; the caller holds its lock. */
-  private async commitSpace(
-    device: string,
-    space: string,
-    items: { op: Op; index: number }[],
-    results: PushResult[],
-  ) {
+  /**
+   * Merges and commits the valid ops of the pushes queued for one space, in one
+   * transaction; the caller (the commit queue) holds the space's lock.
+   */
+  private async commitSpace(space: string, parts: PushPart[]) {
     const entry = await this.spaces.ensure(space)
-    items.sort((a, b) => compareOps(a.op, b.op))
     // Merge is idempotent (a held op changes nothing and reports no live change), so
     // duplicates need no lookup first: the store tells them apart when appending.
-    const fresh: { op: Op; index: number }[] = []
-    const firstIndex = new Map<string, number>()
+    const fresh: QueuedOp[] = []
+    const first = new Map<string, QueuedOp>()
     const liveDelta = new Map<string, number>()
-    for (const item of items) {
-      const { op, index } = item
-      if (firstIndex.has(op.id)) continue // a repeat within this batch: answered after the commit
-      const outcome = entry.state.apply(op)
-      if (outcome.status === 'rejected') {
-        results[index] = { id: op.id, status: 'rejected', error: outcome.error }
-        continue
+    for (const part of parts) {
+      part.items.sort((a, b) => compareOps(a.op, b.op))
+      for (const { op, index } of part.items) {
+        if (first.has(op.id)) continue // a repeat in this commit: answered after it
+        const outcome = entry.state.apply(op)
+        if (outcome.status === 'rejected') {
+          part.results[index] = { id: op.id, status: 'rejected', error: outcome.error }
+          continue
+        }
+        const queued = { op, index, part }
+        first.set(op.id, queued)
+        fresh.push(queued)
+        for (const added of outcome.liveAdded) liveDelta.set(added.id, (liveDelta.get(added.id) ?? 0) + 1)
+        for (const removed of outcome.liveRemoved)
+          liveDelta.set(removed.id, (liveDelta.get(removed.id) ?? 0) - 1)
       }
-      firstIndex.set(op.id, index)
-      fresh.push(item)
-      for (const added of outcome.liveAdded) liveDelta.set(added.id, (liveDelta.get(added.id) ?? 0) + 1)
-      for (const removed of outcome.liveRemoved)
-        liveDelta.set(removed.id, (liveDelta.get(removed.id) ?? 0) - 1)
     }
 
-    // An op that was live before this batch and is not now is stored already, even when
-    // it is in the batch too (a re-push the store will answer `duplicate`): flag it.
+    // An op that was live before this commit and is not now is stored already, even when
+    // it is in the commit too (a re-push the store will answer `duplicate`): flag it.
     const superseded: string[] = []
     for (const [id, delta] of liveDelta) if (delta < 0) superseded.push(id)
 
@@ -172,7 +192,7 @@ export class SyncService {
     try {
       appended = await this.store.append(
         space,
-        fresh.map(i => toNewOp(i.op, entry.state.isLive(i.op.id))),
+        fresh.map(q => toNewOp(q.op, entry.state.isLive(q.op.id))),
         superseded,
       )
     } catch (error) {
@@ -187,22 +207,32 @@ export class SyncService {
       else if (delta < 0) entry.live.remove(idBytes(id))
     }
 
-    const committed: { seq: number; op: Op }[] = []
-    fresh.forEach((item, i) => {
+    // Pushes were merged in arrival order, so each one's new seqs follow the previous one's.
+    const committed = new Map<PushPart, { seq: number; op: Op }[]>()
+    fresh.forEach(({ op, index, part }, i) => {
       const a = appended[i]!
-      results[item.index] = a.duplicate
-        ? { id: item.op.id, status: 'duplicate', seq: a.seq }
-        : { id: item.op.id, status: 'accepted', seq: a.seq }
-      if (!a.duplicate) committed.push({ seq: a.seq, op: item.op })
+      part.results[index] = a.duplicate
+        ? { id: op.id, status: 'duplicate', seq: a.seq }
+        : { id: op.id, status: 'accepted', seq: a.seq }
+      if (a.duplicate) return
+      let entries = committed.get(part)
+      if (!entries) {
+        entries = []
+        committed.set(part, entries)
+      }
+      entries.push({ seq: a.seq, op })
     })
-    // A repeat within the batch gets the seq of its first copy.
-    for (const { op, index } of items) {
-      if (results[index] === undefined)
-        results[index] = { id: op.id, status: 'duplicate', seq: results[firstIndex.get(op.id)!]!.seq! }
+    // A repeat gets the seq of its first copy, in whichever push that came.
+    for (const part of parts) {
+      for (const { op, index } of part.items) {
+        if (part.results[index] !== undefined) continue
+        const f = first.get(op.id)!
+        part.results[index] = { id: op.id, status: 'duplicate', seq: f.part.results[f.index]!.seq! }
+      }
     }
-    if (committed.length) {
-      committed.sort((a, b) => a.seq - b.seq)
-      const commit: Commit = { space, entries: committed, device }
+    for (const [part, entries] of committed) {
+      entries.sort((a, b) => a.seq - b.seq)
+      const commit: Commit = { space, entries, device: part.device }
       for (const listener of this.listeners) {
         try {
           listener(commit)

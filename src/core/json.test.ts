@@ -84,6 +84,9 @@ describe('strict JSON parsing (§1)', () => {
 
   it.each([
     ['{"a" :1,"a":2}', 'white space before a colon'],
+    ['{"a"\t:1,"a":2}', 'a tab before a colon'],
+    ['{"a"\r\n:1,"a":2}', 'a line break before a colon'],
+    ['{"a"\n  :1,"a":2}', 'a line break and spaces before a colon'],
     ['[{"b":{"c":1,"c":2}}]', 'nested in an array'],
     ['{"x":":y","a":1,"a":2}', 'a value that starts with a colon'],
     ['{"a":1,"a\\u0000":2,"a":3}', 'a backslash elsewhere'],
@@ -94,7 +97,7 @@ describe('strict JSON parsing (§1)', () => {
 
   it('gives what the strict parser alone gives, duplicates, spacing and colons included', () => {
     const key = fc.constantFrom('a', 'b', ':', 'a:', ' ', '__proto__', '\u{1F600}', '"')
-    const space = fc.constantFrom('', ' ', '\n ')
+    const space = fc.constantFrom('', ' ', '\n ', '\t', ' \r\n')
     const scalar = fc.oneof(fc.string({ maxLength: 3 }), fc.double(), fc.constantFrom(':', '":', 1e308, null))
     const object = fc
       .array(fc.tuple(key, space, space, scalar), { maxLength: 5 })

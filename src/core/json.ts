@@ -152,10 +152,13 @@ function nativeParse(text: string, maxDepth: number): unknown {
 
 /**
  * Whether some `"` is followed by white space and a colon. The regular expression
- * runs only when some `"` is followed by white space at all (not in compact JSON).
+ * runs only when the text has a space before a colon, or a tab or line break at all
+ * (compact JSON has none). Those are searches for one character or one that starts
+ * with a rare one: searching for `"` followed by white space stopped at every quote
+ * and cost more than JSON.parse itself on a push body.
  */
 function spaceBeforeColon(text: string): boolean {
-  const suspect = text.includes('" ') || text.includes('"\n') || text.includes('"\r') || text.includes('"\t')
+  const suspect = text.includes(' :') || text.includes('\n') || text.includes('\r') || text.includes('\t')
   return suspect && SPACE_BEFORE_COLON.test(text)
 }
 

@@ -2,7 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { nodeEd25519, nodeSha256 } from '../../server/node-ed25519.ts'
+import { nodeEd25519, nodeSha256, nodeSha256Hex } from '../../server/node-ed25519.ts'
 import { webcryptoEd25519 } from '../../worker/engine/webcrypto-ed25519.ts'
 import { fromHex, toBase64url } from './bytes.ts'
 import { type AnyEd25519Backend, createVerifier, nobleEd25519, normativeVerify } from './ed25519.ts'
@@ -172,6 +172,10 @@ describe('validation order (§3)', () => {
     }
     it.each(cases)('$how -> $expected', async v => {
       const result = await validateOp(v.op, ctx)
+      expect(result.ok ? 'ok' : result.error.code).toBe(v.expected)
+    })
+    it.each(cases)('$how -> $expected, ids hashed as text (sha256Hex)', async v => {
+      const result = await validateOp(v.op, { ...ctx, sha256Hex: nodeSha256Hex })
       expect(result.ok ? 'ok' : result.error.code).toBe(v.expected)
     })
   })

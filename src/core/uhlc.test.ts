@@ -41,6 +41,26 @@ describe('UHLC string form (§2)', () => {
       ),
     )
   })
+
+  it('accepts exactly the strings of the shape, character by character', () => {
+    // The shape as a regular expression, what the hand-written parser must agree with.
+    const shape = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{9})Z\/([0-9A-F]{32})$/
+    const valid = formatHlc(1_763_779_399_123_456_789n, '0123456789ABCDEF0123456789ABCDEF')
+    const char = fc.constantFrom(...'0159:-.TZ/AFafgz \n\u0663\uff10')
+    const mutated = fc.oneof(
+      fc.tuple(fc.nat(62), char).map(([at, c]) => valid.slice(0, at) + c + valid.slice(at + 1)),
+      fc.tuple(fc.nat(63), char).map(([at, c]) => valid.slice(0, at) + c + valid.slice(at)),
+      fc.nat(62).map(at => valid.slice(0, at) + valid.slice(at + 1)),
+    )
+    fc.assert(
+      fc.property(mutated, text => {
+        const parsed = parseHlc(text)
+        if (!shape.test(text)) expect(parsed).toBeUndefined()
+        else if (parsed) expect(formatHlc(parsed.time, parsed.id)).toBe(text)
+      }),
+      { numRuns: 3000 },
+    )
+  })
 })
 
 describe('UHLC order (§2)', () => {

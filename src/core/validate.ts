@@ -6,6 +6,7 @@
  */
 import type { Verifier } from './ed25519.ts'
 import { fail, ok, type Result } from './errors.ts'
+import { fromHex } from './bytes.ts'
 import {
   checkOpId,
   DEFAULT_OP_LIMITS,
@@ -28,6 +29,12 @@ export interface ValidationContext {
   limits?: OpLimits
   /** A faster SHA-256 where the platform has one (Node's crypto); noble by default. */
   sha256?: Sha256
+  /**
+   * Hex SHA-256 of a string's UTF-8 bytes, where the platform hashes text natively
+   * (Node's crypto): used instead of `sha256`, it saves encoding each op in JavaScript
+   * and lets the id be compared as text (three quarters of the id check's cost).
+   */
+  sha256Hex?: (text: string) => string
 }
 
 /** Steps 1-3, what makes an op authentic whoever receives it: malformed, bad_id, bad_signature. */
@@ -69,7 +76,9 @@ export async function validateOps(inputs: readonly unknown[], ctx: ValidationCon
       results[i] = inspected
       continue
     }
-    const idBytes = checkOpId(inspected.value, ctx.sha256)
+    const idBytes = ctx.sha256Hex
+      ? checkOpIdText(inspected.value, ctx.sha256Hex)
+      : checkOpId(inspected.value, ctx.sha256)
     if (!idBytes.ok) {
       results[i] = idBytes
       continue
@@ -87,6 +96,13 @@ export async function validateOps(inputs: readonly unknown[], ctx: ValidationCon
       : fail('bad_signature', 'signature does not verify with the author key')
   }
   return results
+}
+
+/** `checkOpId` with a hash of text to hex; the id was checked to be 64 lower-case hex digits. */
+function checkOpIdText(inspected: InspectedOp, sha256Hex: (text: string) => string): Result<Uint8Array> {
+  if (sha256Hex(inspected.canonical) !== inspected.op.id)
+    return fail('bad_id', 'id is not the hash of the op')
+  return ok(fromHex(inspected.op.id)!)
 }
 
 /** Steps 4 and 5 of an authentic op: drift, then the schema. */

@@ -12,6 +12,8 @@ export default tseslint.config(
       'playwright-report',
       'e2e/output',
       'bench/results',
+      // Local experiments (git-ignored).
+      '.scratch',
     ],
   },
   js.configs.recommended,

@@ -33,7 +33,11 @@ const filesIn = dir =>
     .filter(path => statSync(path).isFile())
 
 // dist/sw is the service worker build's own (tests and the demo read it): left to it.
-for (const dir of ['src', 'server', 'worker']) rmSync(join(dist, dir), { recursive: true, force: true })
+// Everything else goes, so nothing an earlier build emitted (a file since deleted) is packed.
+if (existsSync(dist)) {
+  for (const entry of readdirSync(dist))
+    if (entry !== 'sw') rmSync(join(dist, entry), { recursive: true, force: true })
+}
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 const compiled = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {

@@ -10,6 +10,7 @@ import { parseJsonStrict } from './json.ts'
 import { canonicalOp, computeOpId, nobleSha256, type Op, signOp, type UnsignedOp } from './op.ts'
 import { canonicalJson } from './json.ts'
 import { createSchema, normalizeDescriptor } from './schema.ts'
+import { sha256Hex } from './sha256-hex.ts'
 import { loadVectors } from './testing/vectors.ts'
 import { checkSignedOp, validateOp } from './validate.ts'
 
@@ -97,6 +98,9 @@ describe.each(backends)('checks 1-3 with %s: malformed, bad_id, bad_signature (Â
   it.each(vectors.tampered)('$how -> $expected', async v => {
     const result = await checkSignedOp(v.op, verifier)
     expect(result.ok ? 'ok' : result.error.code).toBe(v.expected)
+    // The same with ids hashed as text (the engine's background checks).
+    const asText = await checkSignedOp(v.op, verifier, { sha256Hex })
+    expect(asText.ok ? 'ok' : asText.error.code).toBe(v.expected)
   })
 
   it.each(vectors.ops)('$name verifies', async v => {

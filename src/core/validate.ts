@@ -41,12 +41,13 @@ export interface ValidationContext {
 export async function checkSignedOp(
   input: unknown,
   verifier: Verifier,
-  limits: OpLimits = DEFAULT_OP_LIMITS,
-  hash?: Sha256,
+  options: Pick<ValidationContext, 'limits' | 'sha256' | 'sha256Hex'> = {},
 ): Promise<Result<Op>> {
-  const inspected = inspectOp(input, limits)
+  const inspected = inspectOp(input, options.limits ?? DEFAULT_OP_LIMITS)
   if (!inspected.ok) return inspected
-  const idBytes = checkOpId(inspected.value, hash)
+  const idBytes = options.sha256Hex
+    ? checkOpIdText(inspected.value, options.sha256Hex)
+    : checkOpId(inspected.value, options.sha256)
   if (!idBytes.ok) return idBytes
   const { op, authorKey, signature } = inspected.value
   if (!(await verifier.verify(op.author, authorKey, signature, idBytes.value))) {

@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { OPPACK_TYPE, peekOpPack } from '../src/core/oppack.ts'
 import { FrameReader, OPPACK_STREAM_TYPE } from '../src/core/oppack-stream.ts'
+import { FIRST_FRAME_OPS } from './routes/pull-route.ts'
 import { TestDevice } from './testing/test-device.ts'
 import { startServer, TEST_SCHEMA } from './testing/test-server.ts'
 
@@ -86,6 +87,32 @@ describe('streamed pull (oppack-stream)', () => {
         expect(frames.map(f => Buffer.from(f))).toEqual(expected)
       }
     }
+  })
+
+  it(`holds at most ${FIRST_FRAME_OPS} ops in its first frame, so a client starts while the rest is read`, async () => {
+    const server = await startServer()
+    const a = await TestDevice.connect(server.url)
+    await a.putSchema('s', TEST_SCHEMA)
+    const ops = []
+    for (let i = 0; i < FIRST_FRAME_OPS + 300; i++)
+      ops.push(await a.op('s', 'items', `r${i}`, 'create', { i }))
+    for (let i = 0; i < ops.length; i += 1000) expect((await a.push(ops.slice(i, i + 1000))).status).toBe(200)
+    const headers = { authorization: `Bearer ${a.token}` }
+    const res = await raw(`${server.url}/v1/spaces/s/ops?live=1&limit=5000`, {
+      ...headers,
+      accept: OPPACK_STREAM_TYPE,
+    })
+    const frames = new FrameReader().push(new Uint8Array(res.body)).map(f => Buffer.from(f))
+    const first = await raw(`${server.url}/v1/spaces/s/ops?live=1&limit=${FIRST_FRAME_OPS}`, {
+      ...headers,
+      accept: OPPACK_TYPE,
+    })
+    const { last } = peekOpPack(first.body)
+    const rest = await raw(`${server.url}/v1/spaces/s/ops?live=1&limit=5000&after=${last}`, {
+      ...headers,
+      accept: OPPACK_TYPE,
+    })
+    expect(frames).toEqual([first.body, rest.body])
   })
 
   it('starts from `after`, and answers errors before any page as JSON', async () => {

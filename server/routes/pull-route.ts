@@ -38,6 +38,9 @@ interface Page {
   last: number
 }
 
+/** Ops in the first frame of a streamed snapshot (see `streamPages`). */
+export const FIRST_FRAME_OPS = 1000
+
 export function pullRoute(service: SyncService, limits: ServerLimits): Route {
   const pages = new PageCache<Page>(PAGE_CACHE_BYTES)
   return {
@@ -119,7 +122,11 @@ export function pullRoute(service: SyncService, limits: ServerLimits): Route {
     return page
   }
 
-  /** The oppack pages from `query.after` on, each framed, until one without `more`. */
+  /**
+   * The oppack pages from `query.after` on, each framed, until one without `more`. The
+   * first holds at most FIRST_FRAME_OPS: the client decodes and stores it while the
+   * next, full-sized ones are read and encoded.
+   */
   async function* streamPages(
     device: string,
     space: string,
@@ -127,8 +134,15 @@ export function pullRoute(service: SyncService, limits: ServerLimits): Route {
     withIds: boolean,
   ): AsyncGenerator<BodyPart> {
     let after = query.after
+    let limit = Math.min(query.limit, FIRST_FRAME_OPS)
     for (;;) {
-      const page = await readPage(device, space, { ...query, after }, withIds ? 'oppack+ids' : 'oppack')
+      const page = await readPage(
+        device,
+        space,
+        { ...query, after, limit },
+        withIds ? 'oppack+ids' : 'oppack',
+      )
+      limit = query.limit
       // An oppack variant's reply is always its bytes.
       const { bytes, storedFrom } = page.reply as { bytes: Uint8Array; storedFrom: number }
       const framed = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bytes.length)

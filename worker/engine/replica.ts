@@ -14,15 +14,15 @@ import { toBase64url } from '../../src/core/bytes.ts'
 import type { AnyEd25519Backend, Ed25519Signer } from '../../src/core/ed25519.ts'
 import { type ErrorInfo, SynclineError } from '../../src/core/errors.ts'
 import type { JsonObject } from '../../src/core/json.ts'
-import { SpaceState } from '../../src/core/merge/space-state.ts'
 import { type Action, type Op, signOp } from '../../src/core/op.ts'
 import { checkOpSchema, MEMBERS, type Schema } from '../../src/core/schema.ts'
 import { createSkewEstimator, type SkewEstimator } from '../../src/core/skew.ts'
-import { elementOf, SetSummary } from '../../src/core/sketch/index.ts'
+import type { SetSummary } from '../../src/core/sketch/index.ts'
 import { type Clock, createClock, DEFAULT_MAX_DRIFT_NS, instanceId, parseHlc } from '../../src/core/uhlc.ts'
 import { GroupCommit } from './group-commit.ts'
 import { groupBySpace } from './memory-oplog.ts'
 import type { LogWrite, OpLog, PackedPage } from './oplog.ts'
+import { SpaceStates } from './space-states.ts'
 
 /** Where a change came from: this tab, another tab of this device, or the server. */
 export type ChangeSource = 'local' | 'tab' | 'remote'
@@ -50,13 +50,6 @@ export interface ReplicaOptions {
   summaryCells?: number
 }
 
-interface SpaceRuntime {
-  state: SpaceState
-  summary: SetSummary
-  /** The server sequence number this replica has pulled up to. */
-  cursor: number
-}
-
 /** Up to this many remote ops are merged and shown before their commit starts. */
 const SHOW_FIRST = 64
 
@@ -68,7 +61,7 @@ export class Replica {
   readonly device: string
   readonly skew: SkewEstimator
   private currentClock: Clock
-  private readonly spaces = new Map<string, SpaceRuntime>()
+  private readonly spaces: SpaceStates
   private readonly pending = new Map<string, Op>()
   private readonly listeners = new Set<(change: Change) => void>()
   private readonly commits: GroupCommit
@@ -88,6 +81,7 @@ export class Replica {
     this.skew = createSkewEstimator()
     this.currentClock = this.newClock(lastTimeNs)
     this.commits = new GroupCommit(write => options.log.commit(write))
+    this.spaces = new SpaceStates(options.schema, options.summaryCells ?? 1024)
     this.lastChunk = lastChunk
     this.lastPending = lastPending
   }
@@ -103,20 +97,17 @@ export class Replica {
     // value of their own: one value less in their transaction); the clock value covers rewinds.
     let lastTimeNs = BigInt((loaded.meta.get(META_CLOCK) as string | undefined) ?? '0')
     let latest = ''
-    for (const ops of [...loaded.ops.values(), loaded.pending])
-      for (const op of ops) if (op.hlc > latest) latest = op.hlc
+    // The log's ops include the pending ones.
+    for (const ops of loaded.ops.values()) for (const op of ops) if (op.hlc > latest) latest = op.hlc
     const latestNs = parseHlc(latest)?.time ?? 0n
     if (latestNs > lastTimeNs) lastTimeNs = latestNs
     const replica = new Replica(options, signer, lastTimeNs, loaded.lastChunk, loaded.lastPending)
     for (const [key, value] of loaded.meta) {
       if (key.startsWith('space:'))
-        replica.runtime(key.slice(6)).cursor = (value as { cursor: number }).cursor
+        replica.spaces.runtime(key.slice(6)).cursor = (value as { cursor: number }).cursor
     }
-    for (const [space, ops] of loaded.ops) replica.merge(space, ops)
-    for (const op of loaded.pending) {
-      replica.pending.set(op.id, op)
-      replica.merge(op.space, [op])
-    }
+    for (const [space, ops] of loaded.ops) replica.spaces.merge(space, ops)
+    for (const op of loaded.pending) replica.pending.set(op.id, op)
     return replica
   }
 
@@ -139,7 +130,7 @@ export class Replica {
       author: this.device,
       ...(fields === undefined ? {} : { fields }),
     }
-    const checked = checkOpSchema(unsigned, this.schemaOf(space))
+    const checked = checkOpSchema(unsigned, this.options.schema)
     if (!checked.ok) throw new SynclineError(checked.error.code, checked.error.message)
     const op = await signOp(unsigned, this.signer)
     await this.submit({ pendingAdd: [op] })
@@ -156,16 +147,12 @@ export class Replica {
   }
 
   get(space: string, collection: string, record: string): JsonObject | undefined {
-    return this.spaces.get(space)?.state.get(collection, record)
+    return this.spaces.get(space, collection, record)
   }
 
   /** Visible records of a collection, sorted by id, optionally those whose id starts with `prefix`. */
   list(space: string, collection: string, prefix = ''): [string, JsonObject][] {
-    const state = this.spaces.get(space)?.state
-    if (!state) return []
-    const out: [string, JsonObject][] = []
-    for (const entry of state.records(collection)) if (entry[0].startsWith(prefix)) out.push(entry)
-    return out
+    return this.spaces.list(space, collection, prefix)
   }
 
   onChange(listener: (change: Change) => void, options: { first?: boolean } = {}): () => void {
@@ -179,7 +166,7 @@ export class Replica {
 
   /** The spaces this replica holds. */
   spaceIds(): string[] {
-    return [...this.spaces.keys()]
+    return this.spaces.ids()
   }
 
   // ---- sync side --------------------------------------------------------------
@@ -205,19 +192,16 @@ export class Replica {
   }
 
   cursor(space: string): number {
-    return this.spaces.get(space)?.cursor ?? 0
+    return this.spaces.cursor(space)
   }
 
   /** The reconciliation summary of a space's live ops. */
   summary(space: string): SetSummary {
-    return this.runtime(space).summary
+    return this.spaces.runtime(space).summary
   }
 
   liveOp(space: string, id: string): Op | undefined {
-    const state = this.spaces.get(space)?.state
-    if (!state?.isLive(id)) return undefined
-    for (const op of state.liveOps()) if (op.id === id) return op
-    return undefined
+    return this.spaces.liveOp(space, id)
   }
 
   /**
@@ -235,7 +219,7 @@ export class Replica {
     cursor?: number,
     page?: Omit<PackedPage, 'space'>,
   ): Promise<void> {
-    const runtime = this.runtime(space)
+    const runtime = this.spaces.runtime(space)
     const next = cursor !== undefined && cursor > runtime.cursor ? cursor : runtime.cursor
     this.observeAll(ops)
     // This device's pending ops coming back (the live echo of its own push, or a pull
@@ -355,17 +339,7 @@ export class Replica {
 
   /** Replaces a space's merged state by one built from `ops`, and announces every record. */
   private rebuild(space: string, ops: readonly Op[], removed: readonly Op[]): void {
-    const old = this.runtime(space)
-    this.spaces.delete(space)
-    const fresh = this.runtime(space)
-    fresh.cursor = old.cursor
-    this.merge(space, ops)
-    const records = new Map<string, Set<string>>()
-    for (const op of [...removed, ...ops, ...old.state.liveOps()]) {
-      let set = records.get(op.collection)
-      if (!set) records.set(op.collection, (set = new Set()))
-      set.add(op.record)
-    }
+    const records = this.spaces.rebuild(space, ops, removed)
     for (const listener of this.listeners) listener({ space, source: 'local', records })
   }
 
@@ -444,7 +418,7 @@ export class Replica {
     const limit = this.options.wallNs() + this.skew.offsetNs + this.clock.maxDriftNs
     if (this.clock.lastTimeNs <= limit) return false
     let floor = 0n
-    for (const { state } of this.spaces.values()) {
+    for (const { state } of this.spaces.all()) {
       for (const op of state.liveOps()) {
         const time = parseHlc(op.hlc)!.time
         if (time <= limit && time > floor) floor = time
@@ -457,8 +431,7 @@ export class Replica {
 
   /** The live ops of a space (the hash-exchange fallback of reconciliation compares them). */
   liveOps(space: string): Op[] {
-    const state = this.spaces.get(space)?.state
-    return state ? [...state.liveOps()] : []
+    return this.spaces.liveOps(space)
   }
 
   // ---- internals --------------------------------------------------------------
@@ -470,44 +443,6 @@ export class Replica {
       maxDriftNs: this.options.maxDriftNs ?? DEFAULT_MAX_DRIFT_NS,
       lastTimeNs,
     })
-  }
-
-  private schemaOf(_space: string): Schema {
-    return this.options.schema
-  }
-
-  private runtime(space: string): SpaceRuntime {
-    let runtime = this.spaces.get(space)
-    if (!runtime) {
-      runtime = {
-        state: new SpaceState(this.schemaOf(space)),
-        summary: new SetSummary(this.options.summaryCells ?? 1024),
-        cursor: 0,
-      }
-      this.spaces.set(space, runtime)
-    }
-    return runtime
-  }
-
-  /** Merges ops into a space; returns the records whose state may have changed. */
-  private merge(space: string, ops: readonly Op[]): Map<string, Set<string>> {
-    const runtime = this.runtime(space)
-    const outcome = runtime.state.applyAll(ops)
-    const touched = new Map<string, Set<string>>()
-    const touch = (op: Op) => {
-      let set = touched.get(op.collection)
-      if (!set) touched.set(op.collection, (set = new Set()))
-      set.add(op.record)
-    }
-    for (const op of outcome.liveAdded) {
-      runtime.summary.add(elementOf(op.id))
-      touch(op)
-    }
-    for (const op of outcome.liveRemoved) {
-      runtime.summary.remove(elementOf(op.id))
-      touch(op)
-    }
-    return touched
   }
 
   /**
@@ -539,7 +474,7 @@ export class Replica {
     source: ChangeSource,
     stored?: Promise<void>,
   ): void {
-    const records = this.merge(space, ops)
+    const records = this.spaces.merge(space, ops)
     if (records.size === 0) return
     const change: Change = stored ? { space, source, records, stored } : { space, source, records }
     for (const listener of this.listeners) listener(change)

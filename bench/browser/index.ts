@@ -30,6 +30,7 @@ interface Bench {
   ): Promise<{ ms: number; shownMs: number; firstProgressMs: number | null }>
   reopen(space: string, count: number): Promise<number>
   connected(): Promise<void>
+  synced(): Promise<void>
   openSpace(space: string): void
 }
 declare const bench: Bench
@@ -149,7 +150,11 @@ try {
     const own = await alice.evaluate(() => bench.createSpace())
     await alice.evaluate(s => bench.stampedWrites(s, 1, 0), own)
     const online: number[] = []
-    for (let r = 0; r < 3; r++) online.push(await alice.evaluate(s => bench.burst(s, 10_000), own))
+    for (let r = 0; r < 3; r++) {
+      online.push(await alice.evaluate(s => bench.burst(s, 10_000), own))
+      // The writes are durable here but still on their way: let them land before the next row.
+      await alice.evaluate(() => bench.synced())
+    }
     rows.push({
       what: '10k writes back to back, all durable, connected to the server',
       p50: Math.round(median(online)),

@@ -131,6 +131,9 @@ const bench = {
     return performance.now() - clientStart
   },
 
+  /** Resolves when everything written here is on the server and pulled back. */
+  synced: () => client.sync(),
+
   /** Waits until this replica is connected live to the server. */
   async connected() {
     await new Promise<void>(resolve => {

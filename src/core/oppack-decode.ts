@@ -165,23 +165,26 @@ function bad(message: string): SynclineError {
 }
 
 /**
- * Where the page after this one starts, read without decoding the ops (only the header
- * and the seq column): a reader can ask for the next page while it decodes this one.
+ * Where the page after this one starts, and the `total` of its query, read without
+ * decoding the ops (only the header and the seq column): a reader can ask for the next
+ * page while it decodes this one.
  */
-export function peekOpPack(bytes: Uint8Array): { more: boolean; last: number } {
+export function peekOpPack(bytes: Uint8Array): { more: boolean; last: number; total: number } {
   const r = new Reader(bytes)
   for (const b of MAGIC) if (r.byte() !== b) throw bad('not an oppack')
   if (r.byte() !== VERSION) throw bad('unknown version')
   const flags = r.uint()
   let last = r.uint()
-  for (let i = 0; i < 3; i++) r.uint() // head, horizon, total
+  r.uint() // head
+  r.uint() // horizon
+  const total = r.uint()
   r.string() // space
   const n = r.uint()
   for (let i = r.uint(); i > 0; i--) r.string() // collections
   r.bytes(32 * r.uint()) // authors
   r.bytes(16 * r.uint()) // hlc instance ids
   for (let i = 0; i < n; i++) last += r.uint()
-  return { more: (flags & FLAG_MORE) !== 0, last }
+  return { more: (flags & FLAG_MORE) !== 0, last, total }
 }
 
 /** A page read into columns, nothing per op built yet. */

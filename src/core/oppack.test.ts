@@ -61,13 +61,18 @@ describe('oppack', () => {
     })
   })
 
-  it('tells where the next page starts without decoding the ops', () => {
+  it('tells where the next page starts, and the total, without decoding the ops', () => {
     const meta = { after: 10, head: 900, horizon: 0, total: 300 }
     expect(peekOpPack(encodeOpPack('s', rows(300, 11), { ...meta, more: true }))).toEqual({
       more: true,
       last: 609,
+      total: 300,
     })
-    expect(peekOpPack(encodeOpPack('s', [], { ...meta, more: false }))).toEqual({ more: false, last: 10 })
+    expect(peekOpPack(encodeOpPack('s', [], { ...meta, more: false }))).toEqual({
+      more: false,
+      last: 10,
+      total: 300,
+    })
   })
 
   it('decodes with ids hashed elsewhere (opPackIds) as it does hashing them itself', () => {

@@ -78,7 +78,13 @@ describe('sync loop: cold start of a space', () => {
         return ids
       },
     }
-    const loop = syncLoop(replica, server.url, { network, spaces: [space], snapshotPageSize: 1000, hashIds })
+    const loop = syncLoop(replica, server.url, {
+      network,
+      spaces: [space],
+      snapshotPageSize: 1000,
+      hashIds,
+      helperMinOps: 0,
+    })
     const progress: SyncProgress[] = []
     const events: SyncEvent[] = []
     loop.subscribe(status => {
@@ -104,6 +110,23 @@ describe('sync loop: cold start of a space', () => {
     await loop.verified()
     expect(events).toEqual([])
     expect(replica.list(space, 'items')).toHaveLength(10_000)
+  })
+
+  it('hashes a small snapshot on its own thread and leaves the helper unstarted', async () => {
+    const space = 'small'
+    const server = await seededServer(space, 3000, 500)
+    const replica = await openReplica()
+    let starts = 0
+    const hashIds: HashIds = {
+      start: () => starts++,
+      hash: async () => {
+        throw new Error('the helper is not used for a small snapshot')
+      },
+    }
+    const loop = syncLoop(replica, server.url, { spaces: [space], snapshotPageSize: 1000, hashIds })
+    await loop.sync()
+    expect(replica.list(space, 'items')).toHaveLength(3000)
+    expect(starts).toBe(0)
   })
 
   it('resumes a cut stream from the last stored page, without loss or duplicates', async () => {

@@ -4,10 +4,10 @@
  * while the engine's thread also merges and stores every page: with the hashing done
  * beside it, a cold start is bound by the rest. The helper is the engine's own module
  * started once more as a worker under another name (the packaged engine is one
- * self-contained file); `worker.ts` turns it into a hasher. It is started when a
- * snapshot is asked for (or by its first page), loading while the request is on its
- * way; until it says it is ready (or when it fails) the caller hashes pages itself
- * (`undefined`): a first page never waits for the helper to load.
+ * self-contained file); `worker.ts` turns it into a hasher. It is started by the first
+ * page of a snapshot large enough to need it (pull.ts, HELPER_MIN_OPS); until it says
+ * it is ready (or when it fails) the caller hashes pages itself (`undefined`): a page
+ * never waits for the helper to load.
  */
 import { opPackIds } from '../../../src/core/oppack.ts'
 

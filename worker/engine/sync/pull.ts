@@ -8,7 +8,7 @@
  */
 import { SynclineError } from '../../../src/core/errors.ts'
 import type { Op } from '../../../src/core/op.ts'
-import { decodeOpPack, OPPACK_TYPE, type OpPackPage } from '../../../src/core/oppack.ts'
+import { decodeOpPack, OPPACK_TYPE, type OpPackPage, peekOpPack } from '../../../src/core/oppack.ts'
 import { FrameReader, OPPACK_STREAM_TYPE } from '../../../src/core/oppack-stream.ts'
 import type { Replica } from '../replica.ts'
 import { type HttpClient, isNetworkError, NetworkError } from './http.ts'
@@ -31,7 +31,16 @@ export interface PullDeps {
   snapshotPageSize: number
   /** Hashes the op ids of snapshot pages on another thread; without it they are hashed here. */
   hashIds?: HashIds
+  /** The helper is used for snapshots of at least this many ops (HELPER_MIN_OPS). */
+  helperMinOps?: number
 }
+
+/**
+ * A snapshot smaller than this is hashed on the engine's thread: starting the helper
+ * (the engine's module loaded once more) and warming its code took longer than hashing
+ * 10,000 ops here, and the engine's thread sat idle waiting for its answers.
+ */
+export const HELPER_MIN_OPS = 20_000
 
 /** Pulls `space` to the head; false when the server has no such space (yet). */
 export async function pullSpace(deps: PullDeps, space: string): Promise<boolean> {
@@ -61,7 +70,6 @@ export async function pullSpace(deps: PullDeps, space: string): Promise<boolean>
  */
 export async function readSnapshot(deps: PullDeps, space: string): Promise<boolean> {
   let done = 0
-  deps.hashIds?.start()
   const release = deps.holdChecks()
   try {
     for (;;) {
@@ -71,7 +79,11 @@ export async function readSnapshot(deps: PullDeps, space: string): Promise<boole
       try {
         const pages = await snapshotPages(deps, space, deps.replica.cursor(space))
         if (!pages) return false
-        for await (const { bytes, ids } of hashedAhead(pages, deps.hashIds)) {
+        for await (const { bytes, ids } of hashedAhead(
+          pages,
+          deps.hashIds,
+          deps.helperMinOps ?? HELPER_MIN_OPS,
+        )) {
           const page = decodePage(space, bytes, await ids)
           const end = page.ops[page.ops.length - 1]?.seq ?? page.after
           // The last page covers every live op up to the head it was read at: what lies
@@ -126,24 +138,33 @@ const HASHED_AHEAD = 3
 /**
  * The pages with their ids: each page is handed to `hashIds` as soon as it has arrived,
  * up to HASHED_AHEAD pages before the caller asks for it, so that its ids are ready
- * when its turn comes.
+ * when its turn comes. The first page tells how large the snapshot is: below `minOps`
+ * the helper is not used (nor started).
  */
 async function* hashedAhead(
   pages: AsyncIterable<Uint8Array>,
   hashIds: HashIds | undefined,
+  minOps: number,
 ): AsyncGenerator<{ bytes: Uint8Array; ids: Promise<string | undefined> | undefined }> {
   if (!hashIds) {
     for await (const bytes of pages) yield { bytes, ids: undefined }
     return
   }
   const source = pages[Symbol.asyncIterator]()
+  let helped: boolean | undefined
+  const ids = (bytes: Uint8Array): Promise<string | undefined> => {
+    if (helped === undefined) {
+      // A page that cannot be read goes to the caller, which reports what is wrong.
+      helped = (tryPeek(bytes)?.total ?? 0) >= minOps
+      if (helped) hashIds.start()
+    }
+    return helped ? hashIds.hash(bytes) : Promise.resolve(undefined)
+  }
   const ahead: Promise<IteratorResult<{ bytes: Uint8Array; ids: Promise<string | undefined> }>>[] = []
   const readOne = () => {
     const next = source
       .next()
-      .then(r =>
-        r.done ? r : { done: false as const, value: { bytes: r.value, ids: hashIds.hash(r.value) } },
-      )
+      .then(r => (r.done ? r : { done: false as const, value: { bytes: r.value, ids: ids(r.value) } }))
     next.catch(() => undefined) // awaited in its turn
     ahead.push(next)
   }
@@ -233,4 +254,12 @@ async function apply(
     deps.replica.applyRemote(space, ops, cursor, ops.length ? page.packed : undefined),
   )
   deps.stored(space, ops)
+}
+
+function tryPeek(bytes: Uint8Array): { total: number } | undefined {
+  try {
+    return peekOpPack(bytes)
+  } catch {
+    return undefined
+  }
 }

@@ -52,6 +52,8 @@ export interface SyncOptions {
   requestTimeoutMs?: number
   /** Hashes the op ids of snapshot pages on another thread (`id-hasher.ts`). Default: on this one. */
   hashIds?: HashIds
+  /** Snapshots of at least this many ops use `hashIds` (default HELPER_MIN_OPS). */
+  helperMinOps?: number
 }
 
 export interface SyncLoop {
@@ -142,6 +144,7 @@ class SyncLoopImpl implements SyncLoop {
       pageSize: options.pageSize ?? 1000,
       snapshotPageSize: options.snapshotPageSize ?? 5000,
       hashIds: options.hashIds,
+      helperMinOps: options.helperMinOps,
     }
     this.pushRun = new Coalesced(() => this.pusher.pushPending())
     this.pullRun = new Coalesced(() => this.pullAll())

@@ -119,6 +119,20 @@ describe('Replica: local writes', () => {
   })
 })
 
+describe('Replica: change listeners', () => {
+  it('calls a listener added as first before those added earlier (the sync loop pushes before others show)', async () => {
+    const replica = await open()
+    const calls: string[] = []
+    replica.onChange(() => calls.push('shown'))
+    const stop = replica.onChange(() => calls.push('pushed'), { first: true })
+    await replica.write('s', 'items', 'a', 'update', { v: 1 })
+    expect(calls).toEqual(['pushed', 'shown'])
+    stop()
+    await replica.write('s', 'items', 'b', 'update', { v: 1 })
+    expect(calls).toEqual(['pushed', 'shown', 'shown'])
+  })
+})
+
 describe('Replica: sync side', () => {
   it('acknowledged ops leave the pending set; rejected ones are returned', async () => {
     const replica = await open()

@@ -13,25 +13,18 @@ import { SynclineError } from '../../src/core/errors.ts'
 import type { Op } from '../../src/core/op.ts'
 import { groupBySpace } from './memory-oplog.ts'
 import {
+  chunkOps,
   type LoadedLog,
   type LogSince,
   type LogWrite,
   type OpLog,
-  opsOfPage,
   PAGE_SIZE,
-  type PackedPage,
   pageToStore,
+  type StoredChunk,
 } from './oplog.ts'
 
-/** A commit's ops of one space, or a page of server ops as it came (decoded when read). */
-type Chunk = { space: string; ops: Op[] } | PackedPage
-
-function chunkOps(chunk: Chunk): Op[] {
-  return 'ops' in chunk ? chunk.ops : opsOfPage(chunk)
-}
-
 interface LogSchema extends DBSchema {
-  chunks: { key: number; value: Chunk; indexes: { space: string } }
+  chunks: { key: number; value: StoredChunk; indexes: { space: string } }
   /** Pending ops, one value per commit (not per op: a value costs ~75 µs whatever its size). */
   pending: { key: number; value: Op[] }
   meta: { key: string; value: unknown }

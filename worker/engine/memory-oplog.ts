@@ -5,22 +5,18 @@
  */
 import type { Op } from '../../src/core/op.ts'
 import {
+  chunkOps,
   type LoadedLog,
   type LogSince,
   type LogWrite,
   type OpLog,
-  opsOfPage,
   PAGE_SIZE,
-  type PackedPage,
   pageToStore,
+  type StoredChunk,
 } from './oplog.ts'
 
-/** A commit's ops of one space, or a page kept packed (decoded when read, as in IndexedDB). */
-type Chunk = { key: number; space: string } & ({ ops: Op[] } | Omit<PackedPage, 'space'>)
-
-function chunkOps(chunk: Chunk): Op[] {
-  return 'ops' in chunk ? chunk.ops : opsOfPage(chunk)
-}
+/** A stored chunk under its key (pages kept packed and decoded when read, as in IndexedDB). */
+type Chunk = StoredChunk & { key: number }
 
 /** Several MemoryOpLog handles on one store behave like tabs sharing one database. */
 export class MemoryStore {
@@ -60,7 +56,7 @@ export class MemoryOpLog implements OpLog {
   async commit(write: LogWrite): Promise<void> {
     const s = this.store
     // Clone everything first (cloning is what can fail), then apply: all or nothing.
-    const chunks: Omit<Chunk, 'key'>[] = [...groupBySpace(write.ops ?? [])].map(([space, ops]) => ({
+    const chunks: StoredChunk[] = [...groupBySpace(write.ops ?? [])].map(([space, ops]) => ({
       space,
       ops: structuredClone(ops),
     }))
@@ -69,7 +65,7 @@ export class MemoryOpLog implements OpLog {
     const meta = Object.entries(write.meta ?? {}).map(
       ([key, value]) => [key, structuredClone(value)] as const,
     )
-    for (const chunk of chunks) s.chunks.push({ key: s.nextKey++, ...chunk } as Chunk)
+    for (const chunk of chunks) s.chunks.push({ key: s.nextKey++, ...chunk })
     if (pending.length) {
       const key = s.nextKey++
       for (const op of pending) {

@@ -33,9 +33,12 @@ export function pageToStore(page: PackedPage): PackedPage {
   return { space, bytes: whole ? bytes : bytes.slice(), ids }
 }
 
-/** The ops of a stored page. */
-export function opsOfPage(page: Pick<PackedPage, 'bytes' | 'ids'>): Op[] {
-  return decodeOpPack(page.bytes, page.ids).ops.map(entry => entry.op)
+/** What a log keeps per append: a commit's ops of one space, or a page as it came. */
+export type StoredChunk = { space: string; ops: Op[] } | PackedPage
+
+/** The ops of a stored chunk (a page is decoded). */
+export function chunkOps(chunk: StoredChunk): Op[] {
+  return 'ops' in chunk ? chunk.ops : decodeOpPack(chunk.bytes, chunk.ids).ops.map(entry => entry.op)
 }
 
 /**

@@ -10,14 +10,12 @@
  * a cursor only moves over ops that are stored: resuming from it after any drop loses
  * nothing. Ops from the server are checked for signatures in the background.
  */
-import type { AnyEd25519Backend } from '../../../src/core/ed25519.ts'
 import { lazyVerifier } from '../platform-ed25519.ts'
 import { SynclineError } from '../../../src/core/errors.ts'
 import type { Op } from '../../../src/core/op.ts'
 import type { Replica } from '../replica.ts'
 import { type Backoff, createBackoff } from './backoff.ts'
 import { HttpClient, isNetworkError } from './http.ts'
-import type { HashIds } from './id-hasher.ts'
 import { defaultIo, sleep, type SyncIo } from './io.ts'
 import { LiveSocket } from './live-socket.ts'
 import { pullSpace, type PullDeps } from './pull.ts'
@@ -26,58 +24,10 @@ import { reconcileSpace } from './reconcile.ts'
 import { registerSchema } from './schema-sync.ts'
 import { Coalesced, KeyedQueue } from './serial.ts'
 import { StatusHub, type SyncEvent, type SyncStatus } from './status.ts'
+import type { SyncLoop, SyncOptions } from './sync-api.ts'
 import { BackgroundVerifier } from './verify.ts'
 
-export interface SyncOptions {
-  replica: Replica
-  /** The sync server, `https://host[:port]`. */
-  url: string
-  /** Ed25519 backend for checking ops from the server: WebCrypto in the browser. Default noble. */
-  verifyBackend?: AnyEd25519Backend
-  /** fetch, WebSocket, wall clock, timers, randomness; the platform's by default. */
-  io?: Partial<SyncIo>
-  /** Spaces to sync besides the ones the replica holds. */
-  spaces?: readonly string[]
-  /** How long `sync()` keeps trying to reach the server, ms. Default 30,000. */
-  timeoutMs?: number
-  /** Retry and reconnect delays, ms. Default 250 .. 30,000. */
-  backoff?: { minMs?: number; maxMs?: number }
-  /** How often the client pings the live socket; a socket silent that long is dropped. Default 15,000. */
-  pingIntervalMs?: number
-  /** Ops per pull page. Default 1,000 (one stored page). */
-  pageSize?: number
-  /** Ops per snapshot page (cold start). Default 5,000. */
-  snapshotPageSize?: number
-  /** Abort an HTTP request after this long, ms. Default 30,000. */
-  requestTimeoutMs?: number
-  /** Hashes the op ids of snapshot pages on another thread (`id-hasher.ts`). Default: on this one. */
-  hashIds?: HashIds
-  /** Snapshots of at least this many ops use `hashIds` (default HELPER_MIN_OPS). */
-  helperMinOps?: number
-}
-
-export interface SyncLoop {
-  /** The current status. */
-  readonly status: SyncStatus
-  /** Calls `listener` with every new status; returns the unsubscribe function. */
-  subscribe(listener: (status: SyncStatus) => void): () => void
-  /** Calls `listener` with every op taken out of the replica (and every re-stamp). */
-  onEvent(listener: (event: SyncEvent) => void): () => void
-  /** Syncs `space` too (a space the replica does not hold yet: cold start). */
-  addSpace(space: string): void
-  /** Starts syncing in the background: push, pull, live socket, reconnects. */
-  start(): void
-  /** Stops: closes the socket and timers (leadership moved to another tab). */
-  stop(): Promise<void>
-  /**
-   * Resolves when every pending op is acknowledged and every space is pulled to the
-   * server's head; rejects with `unavailable` when the server stays unreachable for
-   * `timeoutMs`, or with the server's code for any other failure.
-   */
-  sync(options?: { timeoutMs?: number }): Promise<void>
-  /** Resolves when the background signature checks of ops received so far are done. */
-  verified(): Promise<void>
-}
+export type { SyncLoop, SyncOptions } from './sync-api.ts'
 
 export function createSync(options: SyncOptions): SyncLoop {
   return new SyncLoopImpl(options)

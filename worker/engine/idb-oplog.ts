@@ -11,9 +11,9 @@
 import { type DBSchema, type IDBPDatabase, type IDBPObjectStore, openDB } from 'idb'
 import { SynclineError } from '../../src/core/errors.ts'
 import type { Op } from '../../src/core/op.ts'
-import { groupBySpace } from './memory-oplog.ts'
 import {
   chunkOps,
+  groupBySpace,
   type LoadedLog,
   type LogSince,
   type LogWrite,

@@ -6,6 +6,7 @@
 import type { Op } from '../../src/core/op.ts'
 import {
   chunkOps,
+  groupBySpace,
   type LoadedLog,
   type LogSince,
   type LogWrite,
@@ -124,14 +125,4 @@ export class MemoryOpLog implements OpLog {
   async destroy(): Promise<void> {
     Object.assign(this.store, new MemoryStore())
   }
-}
-
-export function groupBySpace(ops: readonly Op[]): Map<string, Op[]> {
-  const bySpace = new Map<string, Op[]>()
-  for (const op of ops) {
-    const list = bySpace.get(op.space)
-    if (list) list.push(op)
-    else bySpace.set(op.space, [op])
-  }
-  return bySpace
 }

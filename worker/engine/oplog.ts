@@ -114,3 +114,14 @@ export interface OpLog {
 
 /** Ops per packed page when compacting or storing a snapshot. */
 export const PAGE_SIZE = 1000
+
+/** `ops` by space, each list in the order given. */
+export function groupBySpace(ops: readonly Op[]): Map<string, Op[]> {
+  const bySpace = new Map<string, Op[]>()
+  for (const op of ops) {
+    const list = bySpace.get(op.space)
+    if (list) list.push(op)
+    else bySpace.set(op.space, [op])
+  }
+  return bySpace
+}

@@ -9,6 +9,9 @@
  * The sync loop drives the replica through the "sync side" methods; the app through
  * the "app side" ones. Every change is announced to `onChange` listeners with the
  * records it touched.
+ *
+ * Its parts in their own modules: the merged state per space (`space-states.ts`), the
+ * clock with skew correction (`device-clock.ts`), the change listeners (`change-feed.ts`).
  */
 import { toBase64url } from '../../src/core/bytes.ts'
 import type { AnyEd25519Backend, Ed25519Signer } from '../../src/core/ed25519.ts'
@@ -16,36 +19,23 @@ import { type ErrorInfo, SynclineError } from '../../src/core/errors.ts'
 import type { JsonObject } from '../../src/core/json.ts'
 import { type Action, type Op, signOp } from '../../src/core/op.ts'
 import { checkOpSchema, MEMBERS, type Schema } from '../../src/core/schema.ts'
-import { createSkewEstimator, type SkewEstimator } from '../../src/core/skew.ts'
+import type { SkewEstimator } from '../../src/core/skew.ts'
 import type { SetSummary } from '../../src/core/sketch/index.ts'
-import { type Clock, createClock, DEFAULT_MAX_DRIFT_NS, instanceId, parseHlc } from '../../src/core/uhlc.ts'
+import { type Clock, parseHlc } from '../../src/core/uhlc.ts'
+import { type Change, ChangeFeed, type ChangeListener, type ChangeSource } from './change-feed.ts'
+import { DeviceClock, type DeviceClockOptions } from './device-clock.ts'
 import { GroupCommit } from './group-commit.ts'
-import { groupBySpace } from './memory-oplog.ts'
-import type { LogWrite, OpLog, PackedPage } from './oplog.ts'
+import { groupBySpace, type LogWrite, type OpLog, type PackedPage } from './oplog.ts'
 import { SpaceStates } from './space-states.ts'
 
-/** Where a change came from: this tab, another tab of this device, or the server. */
-export type ChangeSource = 'local' | 'tab' | 'remote'
+export type { Change, ChangeSource } from './change-feed.ts'
 
-export interface Change {
-  space: string
-  source: ChangeSource
-  /** The records whose state may have changed, by collection. */
-  records: Map<string, Set<string>>
-  /** Ops from the server are shown while their commit is in flight: this settles with it. */
-  stored?: Promise<void>
-}
-
-export interface ReplicaOptions {
+export interface ReplicaOptions extends DeviceClockOptions {
   log: OpLog
   /** The app's collections; `_members` is built in. */
   schema: Schema
   /** Signs this device's ops (WebCrypto where the browser has Ed25519). */
   backend: AnyEd25519Backend
-  /** The local wall clock in ns (skew correction is added here). */
-  wallNs: () => bigint
-  random: (bytes: number) => Uint8Array
-  maxDriftNs?: bigint
   /** Sketch size kept per space for reconciliation (a power of two). */
   summaryCells?: number
 }
@@ -59,11 +49,10 @@ const spaceKey = (space: string) => `space:${space}`
 
 export class Replica {
   readonly device: string
-  readonly skew: SkewEstimator
-  private currentClock: Clock
+  private readonly time: DeviceClock
   private readonly spaces: SpaceStates
   private readonly pending = new Map<string, Op>()
-  private readonly listeners = new Set<(change: Change) => void>()
+  private readonly changes = new ChangeFeed()
   private readonly commits: GroupCommit
   private lastChunk: number
   private lastPending: number
@@ -78,8 +67,7 @@ export class Replica {
     lastPending: number,
   ) {
     this.device = toBase64url(signer.publicKey)
-    this.skew = createSkewEstimator()
-    this.currentClock = this.newClock(lastTimeNs)
+    this.time = new DeviceClock(options, lastTimeNs)
     this.commits = new GroupCommit(write => options.log.commit(write))
     this.spaces = new SpaceStates(options.schema, options.summaryCells ?? 1024)
     this.lastChunk = lastChunk
@@ -155,13 +143,9 @@ export class Replica {
     return this.spaces.list(space, collection, prefix)
   }
 
-  onChange(listener: (change: Change) => void, options: { first?: boolean } = {}): () => void {
-    if (options.first) {
-      const rest = [...this.listeners]
-      this.listeners.clear()
-      for (const l of [listener, ...rest]) this.listeners.add(l)
-    } else this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  /** Calls `listener` with every change (see ChangeFeed.add); returns the unsubscribe function. */
+  onChange(listener: ChangeListener, options: { first?: boolean } = {}): () => void {
+    return this.changes.add(listener, options)
   }
 
   /** The spaces this replica holds. */
@@ -221,7 +205,7 @@ export class Replica {
   ): Promise<void> {
     const runtime = this.spaces.runtime(space)
     const next = cursor !== undefined && cursor > runtime.cursor ? cursor : runtime.cursor
-    this.observeAll(ops)
+    this.time.observeAll(ops)
     // This device's pending ops coming back (the live echo of its own push, or a pull
     // after an answer that was lost) are in the log and merged already. The server has
     // them: they are acknowledged here, in the same commit as the rest.
@@ -340,7 +324,7 @@ export class Replica {
   /** Replaces a space's merged state by one built from `ops`, and announces every record. */
   private rebuild(space: string, ops: readonly Op[], removed: readonly Op[]): void {
     const records = this.spaces.rebuild(space, ops, removed)
-    for (const listener of this.listeners) listener({ space, source: 'local', records })
+    this.changes.announce({ space, source: 'local', records })
   }
 
   /**
@@ -374,20 +358,15 @@ export class Replica {
     this.lastChunk = since.lastChunk
     this.lastPending = since.lastPending
     const { ops } = since
-    this.observeAll(ops)
+    this.time.observeAll(ops)
     for (const [space, list] of groupBySpace(ops)) this.mergeAndAnnounce(space, list, 'tab')
   }
 
   /** Merges ops another tab announced (already durable there). */
   applyFromTab(ops: readonly Op[], pending: boolean): void {
-    this.observeAll(ops)
+    this.time.observeAll(ops)
     if (pending) for (const op of ops) this.pending.set(op.id, op)
     for (const [space, list] of groupBySpace(ops)) this.mergeAndAnnounce(space, list, 'tab')
-  }
-
-  /** Forgets acknowledged ids another tab reported. */
-  forgetPending(ids: readonly string[]): void {
-    for (const id of ids) this.pending.delete(id)
   }
 
   /** Resolves when every write submitted so far is durable. */
@@ -403,7 +382,12 @@ export class Replica {
 
   /** This tab's clock (replaced by `rewindClock`). */
   get clock(): Clock {
-    return this.currentClock
+    return this.time.clock
+  }
+
+  /** Skew estimates from the server's times, which correct the clock. */
+  get skew(): SkewEstimator {
+    return this.time.skew
   }
 
   /**
@@ -415,8 +399,8 @@ export class Replica {
    * caller then re-stamps, in hlc order, the pending ops stamped ahead.
    */
   async rewindClock(): Promise<boolean> {
-    const limit = this.options.wallNs() + this.skew.offsetNs + this.clock.maxDriftNs
-    if (this.clock.lastTimeNs <= limit) return false
+    const limit = this.time.aheadOf()
+    if (limit === undefined) return false
     let floor = 0n
     for (const { state } of this.spaces.all()) {
       for (const op of state.liveOps()) {
@@ -424,7 +408,7 @@ export class Replica {
         if (time <= limit && time > floor) floor = time
       }
     }
-    this.currentClock = this.newClock(floor)
+    this.time.restart(floor)
     await this.submit({ meta: { [META_CLOCK]: floor.toString() } })
     return true
   }
@@ -435,25 +419,6 @@ export class Replica {
   }
 
   // ---- internals --------------------------------------------------------------
-
-  private newClock(lastTimeNs: bigint): Clock {
-    return createClock({
-      id: instanceId(this.options.random(16)),
-      physicalNs: () => this.options.wallNs() + this.skew.offsetNs,
-      maxDriftNs: this.options.maxDriftNs ?? DEFAULT_MAX_DRIFT_NS,
-      lastTimeNs,
-    })
-  }
-
-  /**
-   * Observes the hlcs of `ops`: their latest alone when the clock takes it (hlc text
-   * sorts by time), else each one, as a latest one too far ahead leaves the clock as is.
-   */
-  private observeAll(ops: readonly Op[]): void {
-    let latest = ''
-    for (const op of ops) if (op.hlc > latest) latest = op.hlc
-    if (latest && !this.clock.observe(latest).ok) for (const op of ops) this.clock.observe(op.hlc)
-  }
 
   /** Commits `write` (group commit) with the meta state saved for later, which it then holds. */
   private async submit(write: LogWrite): Promise<void> {
@@ -477,17 +442,11 @@ export class Replica {
     const records = this.spaces.merge(space, ops)
     if (records.size === 0) return
     const change: Change = stored ? { space, source, records, stored } : { space, source, records }
-    for (const listener of this.listeners) listener(change)
+    this.changes.announce(change)
   }
 }
 
 /** The ids of `ops` by space. */
 function groupIds(ops: readonly Op[]): Map<string, string[]> {
-  const out = new Map<string, string[]>()
-  for (const op of ops) {
-    const list = out.get(op.space)
-    if (list) list.push(op.id)
-    else out.set(op.space, [op.id])
-  }
-  return out
+  return new Map([...groupBySpace(ops)].map(([space, list]) => [space, list.map(op => op.id)]))
 }

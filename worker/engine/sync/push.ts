@@ -15,6 +15,7 @@ import { utf8Length } from '../../../src/core/bytes.ts'
 import { type ErrorInfo, SynclineError } from '../../../src/core/errors.ts'
 import type { Op } from '../../../src/core/op.ts'
 import { parseHlc } from '../../../src/core/uhlc.ts'
+import { groupBySpace } from '../oplog.ts'
 import type { Replica } from '../replica.ts'
 import type { Backoff } from './backoff.ts'
 import { sleep, type SyncIo } from './io.ts'
@@ -192,7 +193,7 @@ export class Pusher {
   }
 
   private async remove(refused: { op: Op; error: ErrorInfo }[]): Promise<void> {
-    for (const [space, ops] of bySpace(refused.map(r => r.op))) {
+    for (const [space, ops] of groupBySpace(refused.map(r => r.op))) {
       const ids = ops.map(op => op.id)
       await this.deps.spaces.run(space, () => this.deps.replica.remove(space, ids))
     }
@@ -219,7 +220,7 @@ export class Pusher {
     }
     const ordered = [...todo.values()].sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : 0))
     // One batch per space (in hlc order within it): one commit and one log read each.
-    for (const ops of bySpace(ordered).values()) {
+    for (const ops of groupBySpace(ordered).values()) {
       for (const op of ops) this.restamped.delete(op.id)
       const fresh = await this.deps.spaces.run(ops[0]!.space, () => replica.restampAll(ops))
       fresh.forEach((op, i) => {
@@ -228,15 +229,4 @@ export class Pusher {
       })
     }
   }
-}
-
-/** `ops` by space, each list in the order given. */
-function bySpace(ops: readonly Op[]): Map<string, Op[]> {
-  const out = new Map<string, Op[]>()
-  for (const op of ops) {
-    const list = out.get(op.space)
-    if (list) list.push(op)
-    else out.set(op.space, [op])
-  }
-  return out
 }

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest'
 import type { Op } from '../../../src/core/op.ts'
 import { createBackoff } from './backoff.ts'
 import { defaultIo } from './io.ts'
-import { Pusher, type PushResult } from './push.ts'
+import type { Replica } from '../replica.ts'
+import { Pusher, type PushResult, type PushTransport } from './push.ts'
 import { KeyedQueue } from './serial.ts'
 import { StatusHub } from './status.ts'
 import { openReplica } from './testing.ts'
@@ -22,10 +23,9 @@ function heldTransport() {
   return { pushes, transport }
 }
 
-async function setup() {
-  const replica = await openReplica()
-  const { pushes, transport } = heldTransport()
-  const pusher = new Pusher({
+/** A pusher of `replica` over `transport`. */
+function pusherFor(replica: Replica, transport: PushTransport): Pusher {
+  return new Pusher({
     replica,
     transport,
     ensureSchema: () => undefined,
@@ -35,7 +35,12 @@ async function setup() {
     backoff: createBackoff(),
     onAccepted: () => undefined,
   })
-  return { replica, pusher, pushes }
+}
+
+async function setup() {
+  const replica = await openReplica()
+  const { pushes, transport } = heldTransport()
+  return { replica, pusher: pusherFor(replica, transport), pushes }
 }
 
 describe('Pusher: pipelined pushes', () => {
@@ -65,19 +70,10 @@ describe('Pusher: pipelined pushes', () => {
     const replica = await openReplica()
     const sent: string[][] = []
     let fail = true
-    const pusher = new Pusher({
-      replica,
-      transport: async ops => {
-        sent.push(ops.map(op => op.id))
-        if (fail) throw new Error('socket closed')
-        return ops.map(op => ({ id: op.id, status: 'accepted' as const, seq: 1 }))
-      },
-      ensureSchema: () => undefined,
-      spaces: new KeyedQueue(),
-      status: new StatusHub(),
-      io: defaultIo(),
-      backoff: createBackoff(),
-      onAccepted: () => undefined,
+    const pusher = pusherFor(replica, async ops => {
+      sent.push(ops.map(op => op.id))
+      if (fail) throw new Error('socket closed')
+      return ops.map(op => ({ id: op.id, status: 'accepted' as const, seq: 1 }))
     })
     const op = await replica.write('s', 'items', 'a', 'update', { v: 1 })
     const lost = pusher.pushNew()
